@@ -1,0 +1,59 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "campaign",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "campaign", targets: ["campaign"]),
+        .library(name: "CampaignKit", targets: ["CampaignKit"]),
+        .library(name: "PokuSimulator", targets: ["PokuSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        /// libphonenumber (Debian's libphonenumber-dev) behind a small C interface.
+        .target(
+            name: "PhoneNumbers",
+            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("stdc++")]
+        ),
+        /// schema.sql, embedded into the binary at build time with C23 #embed.
+        .target(name: "SchemaSQL"),
+        .target(
+            name: "CampaignKit",
+            dependencies: [
+                "PhoneNumbers",
+                "SchemaSQL",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "PokuSimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird")
+            ]
+        ),
+        .executableTarget(
+            name: "campaign",
+            dependencies: [
+                "CampaignKit",
+                "PokuSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "CampaignKitTests",
+            dependencies: ["CampaignKit", "PokuSimulator"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["CampaignKit", "PokuSimulator"]
+        ),
+    ]
+)

@@ -1,0 +1,98 @@
+import Foundation
+
+/// The seam between the dispatcher and Poku: the real HTTP client and test doubles plug in here.
+/// Every failure is a `CallingError`, classified by whether a call may have been placed.
+public protocol CallingClient: Sendable {
+    /// POST /calls. With `waitForCallEnd` the answer comes when the call has ended.
+    func placeCall(_ request: CallRequest) async throws(CallingError) -> PlacedCall
+    /// GET /interactions/{id}/status.
+    func status(of interactionID: String) async throws(CallingError) -> CallStatusReport
+}
+
+/// The body of POST /calls (poku-api.md). Unset optional fields are omitted from the JSON.
+public struct CallRequest: Sendable, Equatable, Codable {
+    public var prompt: String
+    public var to: String
+    public var from: String?
+    public var transferTo: String?
+    public var language: String?
+    public var voice: String?
+    public var waitForCallEnd: Bool?
+
+    public init(
+        prompt: String, to: String, from: String? = nil, transferTo: String? = nil, language: String? = nil,
+        voice: String? = nil, waitForCallEnd: Bool? = nil
+    ) {
+        self.prompt = prompt
+        self.to = to
+        self.from = from
+        self.transferTo = transferTo
+        self.language = language
+        self.voice = voice
+        self.waitForCallEnd = waitForCallEnd
+    }
+}
+
+/// What a call produced when it ended with a result (a `completionEvent`, or the answer of a
+/// `waitForCallEnd` POST).
+public struct CallCompletion: Sendable, Equatable {
+    public var summary: String?
+    public var recordingURL: String?
+    /// The whole JSON object as received, unknown fields included.
+    public var rawJSON: String
+
+    public init(summary: String?, recordingURL: String?, rawJSON: String) {
+        self.summary = summary
+        self.recordingURL = recordingURL
+        self.rawJSON = rawJSON
+    }
+}
+
+/// The answer to POST /calls.
+public struct PlacedCall: Sendable, Equatable {
+    public var interactionID: String
+    /// Present only for `waitForCallEnd` calls.
+    public var completion: CallCompletion?
+    public var rawJSON: String
+
+    public init(interactionID: String, completion: CallCompletion?, rawJSON: String) {
+        self.interactionID = interactionID
+        self.completion = completion
+        self.rawJSON = rawJSON
+    }
+}
+
+/// The answer to GET /interactions/{id}/status.
+public struct CallStatusReport: Sendable, Equatable {
+    public enum State: Sendable, Equatable {
+        case pending
+        /// Ended; `nil` completion means the call produced no result (no answer, or the window expired).
+        case ended(CallCompletion?)
+    }
+
+    public var state: State
+    public var rawJSON: String
+
+    public init(state: State, rawJSON: String) {
+        self.state = state
+        self.rawJSON = rawJSON
+    }
+}
+
+/// A failed request, classified as poku-api.md's error table says.
+public enum CallingError: Error, Sendable, Equatable {
+    /// 400 or 422: the request was invalid; no call was placed. The job fails, not retried.
+    case rejected(status: Int, message: String)
+    /// 401 or 403: bad or missing key. Stop the run; jobs untouched.
+    case unauthorized(status: Int, message: String)
+    /// 402: out of credits. Stop the run; jobs untouched.
+    case outOfCredits(message: String)
+    /// 429, or 503 with Retry-After: refused for now; no call was placed, no attempt is used up.
+    case rateLimited(status: Int, retryAfter: Duration?)
+    /// The request never left (connection refused, DNS failure, connect timeout): no call was placed.
+    case notSent(reason: String)
+    /// A call may have been placed (5xx, timeout or reset after sending, unreadable answer).
+    case outcomeUnknown(status: Int?, reason: String)
+    /// 404 from the status endpoint: the API does not know this interaction.
+    case interactionNotFound(String)
+}

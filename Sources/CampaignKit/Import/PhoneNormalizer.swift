@@ -1,0 +1,76 @@
+import PhoneNumbers
+
+/// A phone number normalised to E.164 by libphonenumber.
+public struct NormalizedPhone: Sendable, Equatable {
+    public var e164: String
+    public var countryCode: Int
+}
+
+/// Why a phone number was refused.
+public enum PhoneProblem: Error, Equatable, CustomStringConvertible {
+    case empty
+    case unknownCountryCode
+    case notANumber
+    case tooShort
+    case tooLong
+    case invalidLength
+    case notInUse
+
+    public var description: String {
+        switch self {
+        case .empty: return "empty; every contact needs a number"
+        case .unknownCountryCode: return "unknown country calling code; write the number as +<country code><number>"
+        case .notANumber: return "not a phone number"
+        case .tooShort: return "too short to be a phone number"
+        case .tooLong: return "too long to be a phone number"
+        case .invalidLength: return "has a length no number in its country has"
+        case .notInUse: return "not a valid number (no such area or range is in service)"
+        }
+    }
+}
+
+/// Normalises phone numbers to E.164 with libphonenumber, reading numbers that carry no country
+/// code as numbers of `region`.
+public struct PhoneNormalizer: Sendable {
+    public let region: String
+
+    /// Country calling codes Poku places voice calls to (poku-api.md, "Supported destinations").
+    public static let supportedCountryCodes: Set<Int> = [1, 61, 55, 33, 49, 972, 39, 352, 47, 351, 34, 44]
+
+    public init(region: String) throws(PhoneRegionError) {
+        let upper = region.uppercased()
+        guard upper.utf8.count == 2, pn_is_known_region(upper) == 1 else { throw PhoneRegionError(region: region) }
+        self.region = upper
+    }
+
+    public func normalize(_ text: String) -> Result<NormalizedPhone, PhoneProblem> {
+        var text = text
+        if text.utf8.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return .failure(.empty) }
+        return text.withUTF8 { bytes in
+            var out = [CChar](repeating: 0, count: 24)
+            var countryCode: Int32 = 0
+            let status = bytes.withMemoryRebound(to: CChar.self) { chars in
+                pn_normalize(chars.baseAddress, chars.count, region, &out, &countryCode)
+            }
+            switch status {
+            case PN_OK:
+                let e164 = out.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                return .success(NormalizedPhone(e164: e164, countryCode: Int(countryCode)))
+            case PN_INVALID_COUNTRY_CODE: return .failure(.unknownCountryCode)
+            case PN_TOO_SHORT: return .failure(.tooShort)
+            case PN_TOO_LONG: return .failure(.tooLong)
+            case PN_INVALID_LENGTH: return .failure(.invalidLength)
+            case PN_NOT_IN_USE: return .failure(.notInUse)
+            default: return .failure(.notANumber)
+            }
+        }
+    }
+}
+
+/// A `--region` that libphonenumber does not know.
+public struct PhoneRegionError: Error, CustomStringConvertible {
+    public var region: String
+    public var description: String {
+        "unknown region '\(region)': give a two-letter ISO 3166 country code such as US, GB or DE"
+    }
+}

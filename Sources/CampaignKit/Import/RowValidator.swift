@@ -1,0 +1,101 @@
+/// One thing wrong with one row of the contacts file.
+public struct RowProblem: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    /// The column's header name, or nil for a problem with the row as a whole.
+    public var column: String?
+    public var message: String
+
+    public var description: String {
+        if let column { return "\(file):\(line): \(column): \(message)" }
+        return "\(file):\(line): \(message)"
+    }
+}
+
+/// The verdict on one row.
+public enum ValidatedRow: Sendable {
+    case job(NewJob, countryCode: Int)
+    case rejected(line: Int, fields: [String], problems: [RowProblem])
+}
+
+/// Checks one contact row and turns it into a job: number, overrides and expanded prompt.
+/// A pure value, safe to use from several threads at once.
+public struct RowValidator: Sendable {
+    public let file: String
+    public let header: [String]
+    public let phoneColumn: Int
+    public let overrideColumns: [(CallOptions.Column, Int)]
+    public let template: PromptTemplate
+    public let phones: PhoneNormalizer
+    public let suppressed: Set<String>
+
+    public init(
+        file: String, header: [String], phoneColumn: Int, template: PromptTemplate, phones: PhoneNormalizer,
+        suppressed: Set<String>
+    ) {
+        self.file = file
+        self.header = header
+        self.phoneColumn = phoneColumn
+        self.template = template
+        self.phones = phones
+        self.suppressed = suppressed
+        var overrides: [(CallOptions.Column, Int)] = []
+        for column in CallOptions.Column.allCases {
+            if let index = header.firstIndex(where: { $0.trimmingSpaces.lowercased() == column.rawValue }) {
+                overrides.append((column, index))
+            }
+        }
+        overrideColumns = overrides
+    }
+
+    public func validate(_ record: CSVRecord) -> ValidatedRow {
+        var problems: [RowProblem] = []
+        func problem(_ column: String?, _ message: String) {
+            problems.append(RowProblem(file: file, line: record.line, column: column, message: message))
+        }
+        if let csvProblem = record.problem { problem(nil, csvProblem) }
+        guard record.fields.count == header.count else {
+            problem(
+                nil,
+                "the row has \(record.fields.count) field\(record.fields.count == 1 ? "" : "s") but the header has "
+                    + "\(header.count); a value with a comma must be in quotes (\"Smith, Ann\")")
+            return .rejected(line: record.line, fields: record.fields, problems: problems)
+        }
+        var phone: NormalizedPhone?
+        switch phones.normalize(record.fields[phoneColumn]) {
+        case .success(let normalized): phone = normalized
+        case .failure(let reason):
+            let value = record.fields[phoneColumn]
+            problem(header[phoneColumn], value.isBlank ? "\(reason)" : "'\(value)' is \(reason)")
+        }
+        var overrides = CallOptions()
+        for (column, index) in overrideColumns where !record.fields[index].isBlank {
+            switch CallOptions.validate(column, record.fields[index], phones: phones) {
+            case .success(let value):
+                switch column {
+                case .language: overrides.language = value
+                case .voice: overrides.voice = value
+                case .from: overrides.from = value
+                case .transferTo: overrides.transferTo = value
+                case .timezone: overrides.timezone = value
+                }
+            case .failure(let reason): problem(header[index], reason.description)
+            }
+        }
+        var prompt = ""
+        switch template.expand(record.fields) {
+        case .success(let text): prompt = text
+        case .failure(let empty):
+            for name in empty.columns {
+                problem(name, "empty, and the prompt uses [\(name)]; fill it in or give a default: [\(name)|...]")
+            }
+        }
+        guard problems.isEmpty, let phone else {
+            return .rejected(line: record.line, fields: record.fields, problems: problems)
+        }
+        let job = NewJob(
+            line: record.line, rowCSV: record.raw, phoneE164: phone.e164, prompt: prompt, overrides: overrides,
+            suppressed: suppressed.contains(phone.e164))
+        return .job(job, countryCode: phone.countryCode)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+import SchemaSQL
+
+/// The campaign database. The only type that speaks SQL: everything else asks it for operations
+/// in the domain's words.
+public final class CampaignStore: Sendable {
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try Self.migrator.migrate(queue)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error)")
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+    }
+
+    /// The schema text as embedded in the binary from schema.sql.
+    public static var schemaSQL: String { String(cString: campaign_schema_sql()) }
+
+    /// Versioned migrations. v1 is schema.sql; later versions append steps here and update schema.sql.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: CampaignStore.schemaSQL)
+        }
+        return migrator
+    }
+
+    /// The tables and their columns, in order, as the database has them (tests compare with schema.sql).
+    public func tableColumns() throws -> [String: [String]] {
+        try queue.read { db in
+            var result: [String: [String]] = [:]
+            let tables = try String.fetchAll(
+                db,
+                sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                    + "AND name != 'grdb_migrations'")
+            for table in tables {
+                result[table] = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table.quotedDatabaseIdentifier))")
+                    .map { $0["name"] as String }
+            }
+            return result
+        }
+    }
+
+    /// Runs `body` on the database (for store extensions in other files).
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try queue.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.database(error)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.database(error)
+        }
+    }
+}
+
+/// What went wrong with the database, in words a user can act on.
+public enum StoreError: Error, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case database(any Error)
+    case campaignNotFound(name: String, available: [String])
+    case campaignNotChosen(available: [String])
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason):
+            return "cannot open the database \(path): \(reason)"
+        case .database(let error):
+            if let error = error as? DatabaseError {
+                return "database error: \(error.message ?? "\(error)")"
+            }
+            return "database error: \(error)"
+        case .campaignNotFound(let name, let available):
+            if available.isEmpty { return "no campaign named '\(name)': the database has no campaigns yet" }
+            return "no campaign named '\(name)'; the database has: \(available.joined(separator: ", "))"
+        case .campaignNotChosen(let available):
+            if available.isEmpty { return "the database has no campaigns yet; run campaign import first" }
+            return "the database has several campaigns (\(available.joined(separator: ", "))); choose one with --campaign"
+        }
+    }
+}
+
+extension CampaignStore {
+    /// Deletes a database file and its WAL companions (used when a refused import created it).
+    public static func remove(path: String) {
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+    }
+}

@@ -1,0 +1,34 @@
+#ifndef CAMPAIGN_PHONE_NUMBERS_H
+#define CAMPAIGN_PHONE_NUMBERS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// What normalising one phone number found.
+typedef enum {
+    PN_OK = 0,
+    PN_INVALID_COUNTRY_CODE = 1,  ///< no country uses the calling code, or no code and no region
+    PN_NOT_A_NUMBER = 2,          ///< the text does not look like a phone number at all
+    PN_TOO_SHORT = 3,
+    PN_TOO_LONG = 4,
+    PN_INVALID_LENGTH = 5,        ///< a length the numbering plan never uses
+    PN_NOT_IN_USE = 6,            ///< the right shape, but no number of any type is assigned there
+} pn_status;
+
+/// Normalises `input` (UTF-8, `length` bytes) to E.164, reading numbers without a country code
+/// as numbers of `region` (ISO 3166 two-letter code, NUL-terminated).
+/// On PN_OK writes the NUL-terminated E.164 text to `out` (at least 24 bytes) and the calling
+/// code to `country_code`. Safe to call from several threads at once.
+pn_status pn_normalize(const char *input, size_t length, const char *region, char *out, int *country_code);
+
+/// 1 when libphonenumber knows `region` (NUL-terminated, e.g. "US"), else 0.
+int pn_is_known_region(const char *region);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

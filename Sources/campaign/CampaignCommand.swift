@@ -1,0 +1,52 @@
+import ArgumentParser
+import CampaignKit
+import Foundation
+
+@main
+struct CampaignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign",
+        abstract: "Run outbound AI phone-call campaigns through Poku's calling API.",
+        discussion: """
+            campaign import contacts.csv --prompt prompt.txt
+            campaign run --max-parallel 5
+            campaign report --csv results.csv
+            """,
+        subcommands: [ImportCommand.self, ReportCommand.self]
+    )
+}
+
+/// Options every command that reads the database shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "The campaign database (env CAMPAIGN_DB).")
+    var db: String = ProcessInfo.processInfo.environment["CAMPAIGN_DB"] ?? "campaign.db"
+}
+
+/// Exit statuses, chosen here and nowhere else (DESIGN.md "Exit statuses").
+enum ExitStatus {
+    static let failure = ExitCode(1)
+    static let usage = ExitCode(2)
+    static let badData = ExitCode(65)
+    static let interrupted = ExitCode(130)
+
+    /// Prints `error` to stderr and returns the status it maps to.
+    static func report(_ error: any Error) -> ExitCode {
+        let status: ExitCode
+        switch error {
+        case let error as ImportError:
+            switch error {
+            case .badOption, .campaignDefaultDiffers, .unknownPhoneColumn: status = usage
+            case .cannotWrite: status = failure
+            default: status = badData
+            }
+        case is StoreError: status = failure
+        default: status = failure
+        }
+        printError("error: \(error)")
+        return status
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

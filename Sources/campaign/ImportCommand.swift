@@ -1,0 +1,122 @@
+import ArgumentParser
+import CampaignKit
+import Foundation
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Validate a contacts CSV and queue one call job per contact.",
+        discussion: """
+            Every row is checked before anything is stored. By default the import is all-or-nothing: \
+            if any row is rejected, nothing is imported, the first problems are printed as \
+            file:line: column: problem, every rejected row goes to a rejects CSV, and the exit status is 65.
+            """
+    )
+
+    @Argument(help: "The contacts CSV (RFC 4180, UTF-8, with a header line).")
+    var contacts: String
+
+    @Option(help: "The prompt file, with [column] and [column|default] placeholders.")
+    var prompt: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "The campaign's name (default: the contacts file's name without extension).")
+    var name: String?
+
+    @Option(help: "The column holding phone numbers (default: phone, phone_number, number or to).")
+    var phoneColumn: String?
+
+    @Option(help: "Region for numbers written without a country code (ISO 3166, e.g. US, GB, DE).")
+    var region: String = "US"
+
+    @Option(help: "Default call language (e.g. en-US); a row's language column overrides it.")
+    var language: String?
+
+    @Option(help: "Default voice: male or female; a row's voice column overrides it.")
+    var voice: String?
+
+    @Option(help: "Default caller number (E.164); a row's from column overrides it.")
+    var from: String?
+
+    @Option(help: "Default number to transfer to when the callee asks for a human; a row's transfer_to overrides it.")
+    var transferTo: String?
+
+    @Option(help: "Default IANA time zone of the contacts (e.g. America/New_York); a row's timezone overrides it.")
+    var timezone: String?
+
+    @Option(help: "A do-not-call list (CSV with a phone column, or one number a line); repeatable. Its numbers are kept in the database and never dialled.")
+    var suppress: [String] = []
+
+    @Flag(help: "Import the valid rows even if some are rejected (the rejects still go to the rejects CSV).")
+    var skipInvalid = false
+
+    @Flag(help: "Validate and show the first expanded prompts without writing anything.")
+    var dryRun = false
+
+    @Option(help: "Where to write rejected and duplicate rows (default: <contacts>.rejects.csv beside the file).")
+    var rejects: String?
+
+    func run() throws {
+        let campaignName = name ?? URL(fileURLWithPath: contacts).deletingPathExtension().lastPathComponent
+        let request = ImportRequest(
+            contactsPath: contacts, promptPath: prompt, campaignName: campaignName, phoneColumn: phoneColumn,
+            region: region,
+            defaults: CallOptions(language: language, voice: voice, from: from, transferTo: transferTo, timezone: timezone),
+            suppressPaths: suppress, skipInvalid: skipInvalid, dryRun: dryRun, rejectsPath: rejects)
+        let dbExisted = FileManager.default.fileExists(atPath: database.db)
+        let report: ImportReport
+        do {
+            // A dry run never creates the database: it validates against an in-memory copy of the schema.
+            let store = try CampaignStore(path: dryRun && !dbExisted ? ":memory:" : database.db)
+            report = try ContactImporter(store: store).run(request)
+        } catch {
+            if !dbExisted && !dryRun { CampaignStore.remove(path: database.db) }
+            throw ExitStatus.report(error)
+        }
+        if !dbExisted && !report.committed && !dryRun { CampaignStore.remove(path: database.db) }
+        print(ImportSummaryText.render(report, request: request, database: database.db))
+        if report.rejected > 0 && !(skipInvalid && report.committed) {
+            throw ExitStatus.badData
+        }
+    }
+}
+
+/// The words `campaign import` prints.
+enum ImportSummaryText {
+    static func render(_ report: ImportReport, request: ImportRequest, database: String) -> String {
+        var lines: [String] = []
+        for problem in report.problems { lines.append(problem.description) }
+        if report.rejected > report.problems.count {
+            lines.append("... and more problems; every rejected row is in \(report.rejectsFile ?? "the rejects file")")
+        }
+        for duplicate in report.duplicates { lines.append(duplicate.description) }
+        for warning in report.outsideSupportedExamples { lines.append("warning: \(warning)") }
+        if report.outsideSupportedDestinations > report.outsideSupportedExamples.count {
+            lines.append("warning: \(report.outsideSupportedDestinations) numbers in all are outside Poku's supported destinations")
+        }
+        if request.dryRun {
+            for preview in report.previews {
+                lines.append("--- line \(preview.line), \(preview.phone) ---")
+                lines.append(preview.prompt)
+            }
+        }
+        let counts = "\(report.rowsRead) rows: \(report.queued) queued, \(report.suppressed) suppressed, "
+            + "\(report.duplicatesInFile) duplicate in the file, \(report.alreadyInCampaign) already in the campaign, "
+            + "\(report.rejected) rejected"
+        if request.dryRun {
+            lines.append("dry run, nothing written. \(counts)")
+        } else if report.committed {
+            let verb = report.createdCampaign ? "created campaign" : "added to campaign"
+            lines.append("\(verb) '\(report.campaign)' in \(database). \(counts)")
+        } else {
+            lines.append("nothing imported: \(report.rejected) row\(report.rejected == 1 ? "" : "s") rejected. \(counts)")
+            lines.append("fix the rows and import again, or pass --skip-invalid to import the valid rows")
+        }
+        if report.newlySuppressedJobs > 0 {
+            lines.append("\(report.newlySuppressedJobs) queued jobs of earlier imports are now suppressed")
+        }
+        if let file = report.rejectsFile { lines.append("rejected and duplicate rows: \(file)") }
+        return lines.joined(separator: "\n")
+    }
+}
