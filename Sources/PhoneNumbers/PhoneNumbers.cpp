@@ -4,6 +4,7 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <cstring>
+#include <set>
 #include <string>
 
 using i18n::phonenumbers::PhoneNumber;
@@ -62,6 +63,23 @@ bool nanpFastPath(const char *input, size_t length, bool regionIsNanp, PhoneNumb
     return true;
 }
 
+pn_status whyInvalid(const PhoneNumberUtil *util, const PhoneNumber &number) {
+    switch (util->IsPossibleNumberWithReason(number)) {
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE: return PN_INVALID_COUNTRY_CODE;
+    case PhoneNumberUtil::TOO_SHORT: return PN_TOO_SHORT;
+    case PhoneNumberUtil::TOO_LONG: return PN_TOO_LONG;
+    case PhoneNumberUtil::INVALID_LENGTH: return PN_INVALID_LENGTH;
+    default: return PN_NOT_IN_USE;
+    }
+}
+
+pn_status emit(const std::string &e164, const PhoneNumber &number, char *out, int *country_code) {
+    if (e164.size() >= 24) return PN_TOO_LONG;
+    std::memcpy(out, e164.c_str(), e164.size() + 1);
+    *country_code = number.country_code();
+    return PN_OK;
+}
+
 pn_status fromParseError(PhoneNumberUtil::ErrorType error) {
     switch (error) {
     case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR: return PN_INVALID_COUNTRY_CODE;
@@ -74,8 +92,9 @@ pn_status fromParseError(PhoneNumberUtil::ErrorType error) {
 
 }  // namespace
 
-extern "C" pn_status pn_normalize(const char *input, size_t length, const char *region, char *out,
-                                  int *country_code) {
+namespace {
+
+pn_status normalize(const char *input, size_t length, const char *region, char *out, int *country_code) {
     const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
     PhoneNumber number;
     const std::string regionCode(region);
@@ -89,15 +108,7 @@ extern "C" pn_status pn_normalize(const char *input, size_t length, const char *
     // needed only when it is not.
     bool valid = (number.country_code() == 1 && util->IsValidNumberForRegion(number, "US"))
         || util->IsValidNumber(number);
-    if (!valid) {
-        switch (util->IsPossibleNumberWithReason(number)) {
-        case PhoneNumberUtil::INVALID_COUNTRY_CODE: return PN_INVALID_COUNTRY_CODE;
-        case PhoneNumberUtil::TOO_SHORT: return PN_TOO_SHORT;
-        case PhoneNumberUtil::TOO_LONG: return PN_TOO_LONG;
-        case PhoneNumberUtil::INVALID_LENGTH: return PN_INVALID_LENGTH;
-        default: return PN_NOT_IN_USE;
-        }
-    }
+    if (!valid) return whyInvalid(util, number);
     std::string e164;
     if (fast) {
         // Format(E164) is "+" + country code + national number; no leading zeros in this path.
@@ -105,10 +116,26 @@ extern "C" pn_status pn_normalize(const char *input, size_t length, const char *
     } else {
         util->Format(number, PhoneNumberUtil::E164, &e164);
     }
-    if (e164.size() >= 24) return PN_TOO_LONG;
-    std::memcpy(out, e164.c_str(), e164.size() + 1);
-    *country_code = number.country_code();
-    return PN_OK;
+    return emit(e164, number, out, country_code);
+}
+
+}  // namespace
+
+extern "C" pn_status pn_normalize(const char *input, size_t length, const char *region, char *out,
+                                  int *country_code) {
+    return normalize(input, length, region, out, country_code);
+}
+
+extern "C" pn_status pn_normalize_reference(const char *input, size_t length, const char *region, char *out,
+                                            int *country_code) {
+    const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
+    PhoneNumber number;
+    PhoneNumberUtil::ErrorType error = util->Parse(std::string(input, length), std::string(region), &number);
+    if (error != PhoneNumberUtil::NO_PARSING_ERROR) return fromParseError(error);
+    if (!util->IsValidNumber(number)) return whyInvalid(util, number);
+    std::string e164;
+    util->Format(number, PhoneNumberUtil::E164, &e164);
+    return emit(e164, number, out, country_code);
 }
 
 extern "C" int pn_is_known_region(const char *region) {

@@ -60,6 +60,9 @@ public final class CSVReader {
         try? handle.close()
     }
 
+    /// How many bytes the reader holds at most (it grows only for a single record longer than that).
+    public var bufferCapacity: Int { buffer.count }
+
     /// The next record, or nil at the end of the file. Empty lines are skipped.
     public func next() throws(CSVError) -> CSVRecord? {
         while true {
@@ -86,7 +89,7 @@ public final class CSVReader {
             end -= start
             start = 0
         }
-        if end + chunkSize / 2 > buffer.count {
+        if buffer.count - end < max(1, chunkSize / 2) {
             buffer.append(contentsOf: [UInt8](repeating: 0, count: max(chunkSize, buffer.count)))
         }
         let data: Data

@@ -44,13 +44,20 @@ public struct PhoneNormalizer: Sendable {
     }
 
     public func normalize(_ text: String) -> Result<NormalizedPhone, PhoneProblem> {
+        call(text, pn_normalize)
+    }
+
+    private typealias Normalize = (UnsafePointer<CChar>?, Int, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?,
+        UnsafeMutablePointer<Int32>?) -> pn_status
+
+    private func call(_ text: String, _ function: Normalize) -> Result<NormalizedPhone, PhoneProblem> {
         var text = text
         if text.utf8.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return .failure(.empty) }
         return text.withUTF8 { bytes in
             var out = [CChar](repeating: 0, count: 24)
             var countryCode: Int32 = 0
             let status = bytes.withMemoryRebound(to: CChar.self) { chars in
-                pn_normalize(chars.baseAddress, chars.count, region, &out, &countryCode)
+                function(chars.baseAddress, chars.count, region, &out, &countryCode)
             }
             switch status {
             case PN_OK:
@@ -72,5 +79,12 @@ public struct PhoneRegionError: Error, CustomStringConvertible {
     public var region: String
     public var description: String {
         "unknown region '\(region)': give a two-letter ISO 3166 country code such as US, GB or DE"
+    }
+}
+
+extension PhoneNormalizer {
+    /// libphonenumber's own answer without the fast paths of `normalize` (for tests that compare them).
+    public func referenceNormalize(_ text: String) -> Result<NormalizedPhone, PhoneProblem> {
+        call(text, pn_normalize_reference)
     }
 }

@@ -24,6 +24,11 @@ typedef enum {
 /// code to `country_code`. Safe to call from several threads at once.
 pn_status pn_normalize(const char *input, size_t length, const char *region, char *out, int *country_code);
 
+/// The same answer as pn_normalize from libphonenumber's own Parse, IsValidNumber and Format
+/// alone, without the fast paths: the reference the tests compare pn_normalize with.
+pn_status pn_normalize_reference(const char *input, size_t length, const char *region, char *out,
+                                 int *country_code);
+
 /// 1 when libphonenumber knows `region` (NUL-terminated, e.g. "US"), else 0.
 int pn_is_known_region(const char *region);
 

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+@testable import CampaignKit
+
+@Suite("CSV reader")
+struct CSVReaderTests {
+    /// Reads every record, with a small buffer so records straddle buffer boundaries.
+    func records(_ bytes: [UInt8], chunkSize: Int = 7) throws(CSVError) -> [CSVRecord] {
+        let folder = TemporaryFolder()
+        let path = folder.write("in.csv", bytes: bytes)
+        let reader = try CSVReader(path: path, chunkSize: chunkSize)
+        var result: [CSVRecord] = []
+        while let record = try reader.next() { result.append(record) }
+        return result
+    }
+
+    func records(_ text: String, chunkSize: Int = 7) throws(CSVError) -> [CSVRecord] {
+        try records(Array(text.utf8), chunkSize: chunkSize)
+    }
+
+    @Test("RFC 4180 fields", arguments: [1, 3, 7, 64, 1 << 20])
+    func rfc4180(chunkSize: Int) throws {
+        let text = "a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\r\nlines\"\r\nplain,,last"
+        let rows = try records(text, chunkSize: chunkSize)
+        #expect(rows.map(\.fields) == [["a", "b", "c"], ["x, y", "say \"hi\"", "two\r\nlines"], ["plain", "", "last"]])
+        #expect(rows.map(\.line) == [1, 2, 4])
+        try #require(rows.count == 3)
+        #expect(rows[1].raw == "\"x, y\",\"say \"\"hi\"\"\",\"two\r\nlines\"")
+        #expect(rows.allSatisfy { $0.problem == nil })
+    }
+
+    @Test("LF endings, a final line break, blank lines skipped but counted")
+    func lineEndings() throws {
+        let rows = try records("h1,h2\n\n1,2\n\n3,4\n")
+        #expect(rows.map(\.fields) == [["h1", "h2"], ["1", "2"], ["3", "4"]])
+        #expect(rows.map(\.line) == [1, 3, 5])
+    }
+
+    @Test("a UTF-8 byte-order mark is not part of the first column's name")
+    func byteOrderMark() throws {
+        let rows = try records([0xEF, 0xBB, 0xBF] + Array("phone,name\r\n+14155550123,Zoë\r\n".utf8))
+        #expect(rows.map(\.fields) == [["phone", "name"], ["+14155550123", "Zoë"]])
+    }
+
+    @Test("invalid UTF-8 is refused with the line where it breaks")
+    func invalidUTF8() {
+        let bytes = Array("a,b\n1,2\n\"multi\nline\",ok\n3,".utf8) + [0xC3, 0x28] + Array("\n".utf8)
+        do {
+            _ = try records(bytes)
+            Issue.record("no error")
+        } catch {
+            #expect(error == .invalidUTF8(path: error.path, line: 5))
+        }
+    }
+
+    @Test("invalid UTF-8 inside a quoted field names the line within the field")
+    func invalidUTF8InQuotes() {
+        let bytes = Array("a,b\n\"one\ntwo ".utf8) + [0xFF] + Array("\",x\n".utf8)
+        do {
+            _ = try records(bytes)
+            Issue.record("no error")
+        } catch {
+            #expect(error == .invalidUTF8(path: error.path, line: 3))
+        }
+    }
+
+    @Test("a quote that never closes is refused with the line where it opens")
+    func unterminated() {
+        do {
+            _ = try records("a,b\n1,2\n3,\"open\n4,5\n")
+            Issue.record("no error")
+        } catch {
+            #expect(error == .unterminatedQuote(path: error.path, line: 3))
+        }
+    }
+
+    @Test("text after a closing quote marks the record, not the file")
+    func textAfterQuote() throws {
+        let rows = try records("a,b\n\"x\"y,2\n3,4\n")
+        try #require(rows.count == 3)
+        #expect(rows[1].problem != nil)
+        #expect(rows[2].problem == nil && rows[2].fields == ["3", "4"])
+    }
+
+    @Test("parseLine reads back what CSVWriter writes")
+    func roundTrip() {
+        let fields = ["plain", "with, comma", "with \"quotes\"", "two\nlines", "", " padded "]
+        #expect(CSVReader.parseLine(CSVWriter.record(fields)) == fields)
+    }
+
+    @Test("memory stays flat: the buffer does not grow with the file")
+    func streams() throws {
+        let folder = TemporaryFolder()
+        var text = "n,phone\n"
+        for index in 0..<50_000 { text += "\(index),+1415555\(String(format: "%04d", index % 10000))\n" }
+        let path = folder.write("big.csv", text)
+        let reader = try CSVReader(path: path, chunkSize: 4096)
+        var count = 0
+        while try reader.next() != nil { count += 1 }
+        #expect(count == 50_001)
+        #expect(reader.bufferCapacity <= 8192)
+    }
+}
+
+extension CSVError {
+    var path: String {
+        switch self {
+        case .cannotRead(let path, _), .invalidUTF8(let path, _), .unterminatedQuote(let path, _): return path
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Testing
+
+@testable import CampaignKit
+
+@Suite("Phone numbers")
+struct PhoneNormalizerTests {
+    let us = try! PhoneNormalizer(region: "US")
+
+    @Test(
+        "valid numbers become E.164",
+        arguments: [
+            ("+14155552671", "US", "+14155552671"),
+            ("(415) 555-2671", "US", "+14155552671"),
+            ("415.555.2671", "US", "+14155552671"),
+            ("1 415 555 2671", "US", "+14155552671"),
+            ("+1 (415) 555-2671", "DE", "+14155552671"),
+            ("+44 20 7946 0958", "US", "+442079460958"),
+            ("020 7946 0958", "GB", "+442079460958"),
+            ("+33 1 42 68 53 00", "US", "+33142685300"),
+            ("030 123456", "DE", "+4930123456"),
+            ("+39 06 6982 0000", "US", "+390669820000"),
+            ("(604) 555-0199 ", "CA", "+16045550199"),
+        ])
+    func valid(input: String, region: String, expected: String) throws {
+        let phones = try PhoneNormalizer(region: region)
+        #expect(try phones.normalize(input).get().e164 == expected)
+    }
+
+    @Test(
+        "invalid numbers say why",
+        arguments: [
+            ("", PhoneProblem.empty),
+            ("   ", .empty),
+            ("hello", .notANumber),
+            ("555", .tooShort),
+            ("+1 415 555 26711", .tooLong),
+            ("+999 12345678", .unknownCountryCode),
+            ("(123) 456-7890", .notInUse),
+        ])
+    func invalid(input: String, problem: PhoneProblem) {
+        #expect(us.normalize(input) == .failure(problem))
+    }
+
+    @Test("an unknown region is refused")
+    func unknownRegion() {
+        #expect(throws: PhoneRegionError.self) { _ = try PhoneNormalizer(region: "XX") }
+        #expect(throws: PhoneRegionError.self) { _ = try PhoneNormalizer(region: "USA") }
+    }
+
+    /// The NANP fast path and the +1 validity shortcut must give exactly libphonenumber's answer.
+    @Test("the fast path agrees with libphonenumber's full parse on 40,000 numbers", arguments: ["US", "CA", "GB"])
+    func fastPathAgrees(region: String) throws {
+        let phones = try PhoneNormalizer(region: region)
+        var generator = SplitMix64(seed: 42)
+        let shapes: [(UInt64, UInt64, UInt64) -> String] = [
+            { "+1\($0)\($1)\($2)" }, { "(\($0)) \($1)-\($2)" }, { "\($0).\($1).\($2)" }, { "\($0)\($1)\($2)" },
+            { "+1 \($0) \($1) \($2)" }, { "1\($0)\($1)\($2)" }, { "\($0)-\($1)-\($2)" },
+        ]
+        var disagreements: [String] = []
+        for _ in 0..<40_000 {
+            let area = 100 + generator.next() % 900
+            let exchange = 100 + generator.next() % 900
+            let line = 1000 + generator.next() % 9000
+            let text = shapes[Int(generator.next() % UInt64(shapes.count))](area, exchange, line)
+            if phones.normalize(text) != phones.referenceNormalize(text) { disagreements.append(text) }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
+    }
+}
+
+/// A small seeded generator so the sample is the same every run.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
