@@ -47,13 +47,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        /// Helpers the test targets share: temporary folders, running the built binary.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "CampaignKitTests",
-            dependencies: ["CampaignKit", "PokuSimulator"]
+            dependencies: ["CampaignKit", "PokuSimulator", "TestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["CampaignKit", "PokuSimulator"]
+            dependencies: ["CampaignKit", "PokuSimulator", "TestSupport", "campaign"]
         ),
     ]
 )

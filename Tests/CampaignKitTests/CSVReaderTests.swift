@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CampaignKit
+import TestSupport
 
 @Suite("CSV reader")
 struct CSVReaderTests {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import CampaignKit
+import TestSupport
 
 @Suite("Schema")
 struct SchemaTests {

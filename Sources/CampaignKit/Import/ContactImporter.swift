@@ -167,13 +167,6 @@ public struct ContactImporter {
         }
         try checkHeader(header, path: request.contactsPath)
         let phoneColumn = try findPhoneColumn(header, request: request)
-        let bound: PromptTemplate
-        do {
-            bound = try PromptTemplate(template, header: header, file: request.promptPath)
-        } catch {
-            throw ImportError.template(error)
-        }
-
         var campaign = CampaignRecord(
             id: 0, name: request.campaignName, template: template, columns: header, phoneColumn: header[phoneColumn],
             region: phones.region, defaults: defaults)
@@ -182,6 +175,12 @@ public struct ContactImporter {
             try checkCompatible(existing, with: campaign)
             campaign = existing
             created = false
+        }
+        let bound: PromptTemplate
+        do {
+            bound = try PromptTemplate(template, header: header, file: request.promptPath)
+        } catch {
+            throw ImportError.template(error)
         }
         let suppressionFiles = try request.suppressPaths.map { path in
             (path, try readSuppressionList(path, phones: phones))

@@ -1,0 +1,80 @@
+import Foundation
+
+/// The built `campaign` executable, run as a user would run it.
+public enum CampaignBinary {
+    /// What one run printed and how it exited.
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// `CAMPAIGN_BINARY`, else `campaign` beside the test bundle (both live in the build folder).
+    public static var url: URL {
+        if let path = ProcessInfo.processInfo.environment["CAMPAIGN_BINARY"] { return URL(fileURLWithPath: path) }
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = bundle.deletingLastPathComponent()
+        // The xctest bundle may be a directory on some platforms: climb until `campaign` is found.
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("campaign")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return bundle.deletingLastPathComponent().appendingPathComponent("campaign")
+    }
+
+    /// Runs the binary with `arguments` in `directory` and waits for it to exit.
+    public static func run(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:]
+    ) throws -> Output {
+        let process = try start(arguments, in: directory, environment: environment)
+        process.process.waitUntilExit()
+        return process.output()
+    }
+
+    /// A running binary whose output goes to files (so a chatty run can never block on a full pipe).
+    public final class Running: @unchecked Sendable {
+        public let process: Process
+        let stdoutPath: String
+        let stderrPath: String
+
+        init(process: Process, stdoutPath: String, stderrPath: String) {
+            self.process = process
+            self.stdoutPath = stdoutPath
+            self.stderrPath = stderrPath
+        }
+
+        public func output() -> Output {
+            let out = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
+            let err = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            return Output(status: process.terminationStatus, stdout: out, stderr: err)
+        }
+
+        /// What the process has printed so far.
+        public func stdoutSoFar() -> String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    }
+
+    public static func start(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:]
+    ) throws -> Running {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "CAMPAIGN_DB")
+        env.removeValue(forKey: "POKU_API_KEY")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let token = UUID().uuidString
+        let stdoutPath = directory.appendingPathComponent(".out-\(token)").path
+        let stderrPath = directory.appendingPathComponent(".err-\(token)").path
+        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return Running(process: process, stdoutPath: stdoutPath, stderrPath: stderrPath)
+    }
+}
