@@ -131,8 +131,9 @@ extension PokuSimulator {
             }
             group.addTask { await self.waitUntilStopped() }
             await group.next()
+            // Stop the server before leaving the group: the waiting child only returns once it has stopped.
+            await self.shutdown()
             group.cancelAll()
         }
-        await shutdown()
     }
 }
