@@ -8,7 +8,8 @@ import NIOPosix
 /// poku-api.md's error table says, above all whether a call may have been placed.
 ///
 /// The API key is held here and only ever written into the `Authorization` header; descriptions,
-/// mirrors and errors show `Bearer ***`.
+/// mirrors and errors show `Bearer ***`. Redirects are refused (a followed POST could dial twice).
+/// Call `shutdown()` before the last reference goes: AsyncHTTPClient traps in debug builds otherwise.
 public final class PokuClient: CallingClient, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
