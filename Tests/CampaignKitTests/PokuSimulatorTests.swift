@@ -83,6 +83,26 @@ import Testing
         }
     }
 
+    /// More held `waitForCallEnd` POSTs than AsyncHTTPClient's default of 8 connections per host:
+    /// all of them must be in progress at once, none queued unsent in the client's pool.
+    @Test func manyHeldCallsRunAtOnce() async throws {
+        let configuration = PokuSimulator.Configuration(callDuration: .fixed(.milliseconds(500)))
+        try await withSimulator(configuration) { simulator, client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<16 {
+                    group.addTask {
+                        _ = try await client.placeCall(callRequest(to: "+1555040\(1000 + index)", waitForCallEnd: true))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let ledger = await simulator.ledger()
+            #expect(ledger.callsPlaced == 16)
+            #expect(ledger.maxConcurrentCalls == 16)
+            #expect(ledger.entries.allSatisfy { $0.status == 200 })
+        }
+    }
+
     @Test func callsThatEndedDoNotCountAsConcurrent() async throws {
         let configuration = PokuSimulator.Configuration(callDuration: .fixed(.milliseconds(20)))
         try await withSimulator(configuration) { simulator, client in

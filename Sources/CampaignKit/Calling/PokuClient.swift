@@ -22,17 +22,23 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         public var waitForCallEndTimeout: Duration
         /// How long establishing a connection may take before the request counts as never sent.
         public var connectTimeout: Duration
+        /// Connections kept to the API at once. Each call in flight can hold one (a `waitForCallEnd`
+        /// POST for minutes), so this must be at least the dispatcher's `--max-parallel` plus polls;
+        /// requests beyond it wait in the pool, unsent.
+        public var maxConnections: Int
         /// The clock an HTTP-date `Retry-After` is measured against; injectable for tests.
         public var now: @Sendable () -> Date
 
         public init(
             baseURL: URL, requestTimeout: Duration = .seconds(30), waitForCallEndTimeout: Duration = .seconds(11 * 60),
-            connectTimeout: Duration = .seconds(10), now: @escaping @Sendable () -> Date = { Date() }
+            connectTimeout: Duration = .seconds(10), maxConnections: Int = 64,
+            now: @escaping @Sendable () -> Date = { Date() }
         ) {
             self.baseURL = baseURL
             self.requestTimeout = requestTimeout
             self.waitForCallEndTimeout = waitForCallEndTimeout
             self.connectTimeout = connectTimeout
+            self.maxConnections = maxConnections
             self.now = now
         }
     }
@@ -53,6 +59,8 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         )
         // Fail a refused connection at once (as `.notSent`) and let the dispatcher's backoff decide.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(
+            1, configuration.maxConnections)
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
     }
 
