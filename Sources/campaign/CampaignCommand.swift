@@ -12,7 +12,7 @@ struct CampaignCommand: AsyncParsableCommand {
             campaign run --max-parallel 5
             campaign report --csv results.csv
             """,
-        subcommands: [ImportCommand.self, ReportCommand.self]
+        subcommands: [ImportCommand.self, ReportCommand.self, SimulatorCommand.self]
     )
 }
 

@@ -1,0 +1,275 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The real `CallingClient`: Poku's HTTP API over AsyncHTTPClient, every failure classified as
+/// poku-api.md's error table says, above all whether a call may have been placed.
+///
+/// The API key is held here and only ever written into the `Authorization` header; descriptions,
+/// mirrors and errors show `Bearer ***`. Redirects are refused (a followed POST could dial twice).
+/// Call `shutdown()` before the last reference goes: AsyncHTTPClient traps in debug builds otherwise.
+public final class PokuClient: CallingClient, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
+    /// Where and how to talk to the API.
+    public struct Configuration: Sendable {
+        public var baseURL: URL
+        /// Deadline for a status request or an asynchronous POST.
+        public var requestTimeout: Duration
+        /// Deadline for a `waitForCallEnd` POST: the API holds it for up to ~10 minutes.
+        public var waitForCallEndTimeout: Duration
+        /// How long establishing a connection may take before the request counts as never sent.
+        public var connectTimeout: Duration
+        /// Connections kept to the API at once. Each call in flight can hold one (a `waitForCallEnd`
+        /// POST for minutes), so this must be at least the dispatcher's `--max-parallel` plus polls;
+        /// requests beyond it wait in the pool, unsent.
+        public var maxConnections: Int
+        /// The clock an HTTP-date `Retry-After` is measured against; injectable for tests.
+        public var now: @Sendable () -> Date
+
+        public init(
+            baseURL: URL, requestTimeout: Duration = .seconds(30), waitForCallEndTimeout: Duration = .seconds(11 * 60),
+            connectTimeout: Duration = .seconds(10), maxConnections: Int = 64,
+            now: @escaping @Sendable () -> Date = { Date() }
+        ) {
+            self.baseURL = baseURL
+            self.requestTimeout = requestTimeout
+            self.waitForCallEndTimeout = waitForCallEndTimeout
+            self.connectTimeout = connectTimeout
+            self.maxConnections = maxConnections
+            self.now = now
+        }
+    }
+
+    public let configuration: Configuration
+    private let apiKey: String
+    private let http: HTTPClient
+    /// Bodies beyond this are not an answer Poku would send; reading stops there.
+    private static let maxBodyBytes = 4 << 20
+
+    public init(configuration: Configuration, apiKey: String) {
+        self.configuration = configuration
+        self.apiKey = apiKey
+        var httpConfiguration = HTTPClient.Configuration(
+            // A redirected POST could be sent twice; Poku never redirects, so a redirect is an error.
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: nil)
+        )
+        // Fail a refused connection at once (as `.notSent`) and let the dispatcher's backoff decide.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(
+            1, configuration.maxConnections)
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+    }
+
+    public var description: String {
+        "PokuClient(baseURL: \(configuration.baseURL.absoluteString), authorization: Bearer ***)"
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["baseURL": configuration.baseURL, "authorization": "Bearer ***"])
+    }
+
+    /// Closes the client's connections; call once, when no request is running any more.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    // MARK: CallingClient
+
+    public func placeCall(_ request: CallRequest) async throws(CallingError) -> PlacedCall {
+        let body: Data
+        do {
+            body = try JSONEncoder().encode(request)
+        } catch {
+            throw .rejected(status: 0, message: "the request could not be encoded: \(error)")
+        }
+        let timeout =
+            request.waitForCallEnd == true ? configuration.waitForCallEndTimeout : configuration.requestTimeout
+        let answer = try await send(.POST, path: "/calls", body: body, timeout: timeout)
+        guard (200..<300).contains(answer.status) else {
+            throw Self.classify(answer, endpoint: .placeCall, now: configuration.now())
+        }
+        guard let object = Self.jsonObject(answer.body), let id = object["interactionId"] as? String, !id.isEmpty
+        else {
+            throw .outcomeUnknown(status: answer.status, reason: "the answer to POST /calls is unreadable")
+        }
+        let raw = String(decoding: answer.body, as: UTF8.self)
+        let call = object["call"] as? [String: Any]
+        let summary = object["response"] as? String
+        let recording = call?["recordingUrl"] as? String ?? object["recordingUrl"] as? String
+        let completion =
+            (summary != nil || call != nil)
+            ? CallCompletion(summary: summary, recordingURL: recording, rawJSON: raw) : nil
+        return PlacedCall(interactionID: id, completion: completion, rawJSON: raw)
+    }
+
+    public func status(of interactionID: String) async throws(CallingError) -> CallStatusReport {
+        let escaped =
+            interactionID.addingPercentEncoding(
+                withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~")))
+            ?? interactionID
+        let answer = try await send(
+            .GET, path: "/interactions/\(escaped)/status", body: nil, timeout: configuration.requestTimeout
+        )
+        guard (200..<300).contains(answer.status) else {
+            throw Self.classify(answer, endpoint: .status(interactionID), now: configuration.now())
+        }
+        let raw = String(decoding: answer.body, as: UTF8.self)
+        guard let object = Self.jsonObject(answer.body), let state = object["status"] as? String else {
+            throw .outcomeUnknown(status: answer.status, reason: "the status answer is unreadable")
+        }
+        switch state {
+        case "pending":
+            return CallStatusReport(state: .pending, rawJSON: raw)
+        case "ended":
+            let event = object["completionEvent"] as? [String: Any]
+            return CallStatusReport(state: .ended(event.map(Self.completion(fromEvent:))), rawJSON: raw)
+        default:
+            throw .outcomeUnknown(status: answer.status, reason: "unknown call status '\(state)'")
+        }
+    }
+
+    // MARK: decoding
+
+    /// A `completionEvent` in either form poku-api.md allows: wrapped in `payload`, or bare.
+    /// `recordingUrl` is looked for in the fields and in a nested `call` object.
+    static func completion(fromEvent event: [String: Any]) -> CallCompletion {
+        let fields = event["payload"] as? [String: Any] ?? event
+        let call = fields["call"] as? [String: Any] ?? event["call"] as? [String: Any]
+        let recording =
+            fields["recordingUrl"] as? String ?? call?["recordingUrl"] as? String ?? event["recordingUrl"] as? String
+        let raw =
+            (try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes]))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return CallCompletion(summary: fields["summary"] as? String, recordingURL: recording, rawJSON: raw)
+    }
+
+    static func jsonObject(_ data: Data) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    }
+
+    // MARK: transport
+
+    struct Answer: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: Data
+    }
+
+    enum Endpoint {
+        case placeCall
+        case status(String)
+    }
+
+    private func send(_ method: HTTPMethod, path: String, body: Data?, timeout: Duration)
+        async throws(CallingError) -> Answer
+    {
+        var base = configuration.baseURL.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+        request.headers.add(name: "Accept", value: "application/json")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: Self.timeAmount(timeout))
+        } catch {
+            throw Self.classify(transportError: error)
+        }
+        let status = Int(response.status.code)
+        do {
+            let buffer = try await response.body.collect(upTo: Self.maxBodyBytes)
+            return Answer(status: status, headers: response.headers, body: Data(buffer.readableBytesView))
+        } catch {
+            // The status line arrived, so the request was sent; for an error status the status
+            // alone classifies it, for a 2xx the lost body makes the outcome unknown.
+            if (200..<300).contains(status) {
+                throw .outcomeUnknown(status: status, reason: "the answer's body was lost: \(error)")
+            }
+            return Answer(status: status, headers: response.headers, body: Data())
+        }
+    }
+
+    /// An HTTP error status, per poku-api.md's table.
+    static func classify(_ answer: Answer, endpoint: Endpoint, now: Date) -> CallingError {
+        let message = errorMessage(answer)
+        switch answer.status {
+        case 400, 422:
+            return .rejected(status: answer.status, message: message)
+        case 401, 403:
+            return .unauthorized(status: answer.status, message: message)
+        case 402:
+            return .outOfCredits(message: message)
+        case 404:
+            if case .status(let id) = endpoint { return .interactionNotFound(id) }
+            return .rejected(status: 404, message: message)
+        case 429:
+            return .rateLimited(
+                status: 429, retryAfter: RetryAfter.parse(answer.headers.first(name: "Retry-After"), now: now))
+        case 503:
+            if let header = answer.headers.first(name: "Retry-After"),
+                let wait = RetryAfter.parse(header, now: now)
+            {
+                return .rateLimited(status: 503, retryAfter: wait)
+            }
+            return .outcomeUnknown(status: 503, reason: message)
+        case 405..<500:
+            // Not in the table: the API refused this request as such, so no call was placed.
+            return .rejected(status: answer.status, message: message)
+        default:
+            // 5xx, and anything else unexpected (1xx, 3xx): we cannot know whether a call was placed.
+            return .outcomeUnknown(status: answer.status, reason: message)
+        }
+    }
+
+    /// The `error` of a JSON error body, else the start of the body's text, else the status.
+    static func errorMessage(_ answer: Answer) -> String {
+        if let object = jsonObject(answer.body), let error = object["error"] as? String {
+            if let code = object["code"] as? String, !code.isEmpty { return "\(error) (\(code))" }
+            return error
+        }
+        let text = String(decoding: answer.body.prefix(300), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        return text.isEmpty ? "HTTP \(answer.status)" : "HTTP \(answer.status): \(text)"
+    }
+
+    /// A request that got no HTTP answer: `.notSent` only when it provably never left (the
+    /// connection was never established), otherwise the call may exist.
+    static func classify(transportError error: any Error) -> CallingError {
+        let reason = String(describing: error)
+        switch error {
+        case let error as HTTPClientError:
+            switch error {
+            case .connectTimeout, .getConnectionFromPoolTimeout, .invalidURL, .emptyHost, .emptyScheme,
+                .alreadyShutdown, .socksHandshakeTimeout, .httpProxyHandshakeTimeout, .tlsHandshakeTimeout:
+                return .notSent(reason: reason)
+            default:
+                if error.description.contains("unsupportedScheme") { return .notSent(reason: reason) }
+                return .outcomeUnknown(status: nil, reason: reason)
+            }
+        case is NIOConnectionError, is SocketAddressError:
+            return .notSent(reason: reason)
+        case let error as ChannelError:
+            if case .connectTimeout = error { return .notSent(reason: reason) }
+            return .outcomeUnknown(status: nil, reason: reason)
+        case let error as IOError:
+            let connectErrnos: Set<Int32> = [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT]
+            if connectErrnos.contains(error.errnoCode) { return .notSent(reason: reason) }
+            return .outcomeUnknown(status: nil, reason: reason)
+        default:
+            return .outcomeUnknown(status: nil, reason: reason)
+        }
+    }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

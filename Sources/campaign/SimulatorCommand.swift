@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import PokuSimulator
+
+/// `campaign simulator`: the fake Poku API as a standalone server, for tests and for people
+/// integrating with the tool.
+struct SimulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulator",
+        abstract: "Serve a simulated Poku calling API on a loopback port until interrupted."
+    )
+
+    @Option(help: "The port to listen on (0 picks a free one).")
+    var port: Int = 0
+
+    @Option(help: "The loopback address to bind.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Seed for outcomes and durations; the same seed gives the same calls.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Mean call duration, e.g. 0.5s, 50ms, 2m.")
+    var callDuration: String = "0.5s"
+
+    @Option(help: "A JSON fault script (faults per number, outcomes per number, global faults).")
+    var script: String?
+
+    @Option(help: "The API key clients must send (default: env POKU_API_KEY, else 'sim-key').")
+    var apiKey: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard Self.parseDuration(callDuration) != nil else {
+            throw ValidationError("--call-duration '\(callDuration)' is not a duration like 0.5s, 50ms or 2m")
+        }
+    }
+
+    func run() async throws {
+        var configuration = PokuSimulator.Configuration(
+            host: host, port: port, seed: seed,
+            apiKey: apiKey ?? ProcessInfo.processInfo.environment["POKU_API_KEY"] ?? "sim-key",
+            callDuration: .uniform(mean: Self.parseDuration(callDuration) ?? .milliseconds(500))
+        )
+        if let script {
+            do {
+                configuration.script = try FaultScript(json: try Data(contentsOf: URL(fileURLWithPath: script)))
+            } catch {
+                printError("error: \(script): \(error)")
+                throw ExitStatus.usage
+            }
+        }
+        let simulator: PokuSimulator
+        do {
+            simulator = try await PokuSimulator.start(configuration)
+        } catch {
+            printError("error: \(error)")
+            throw ExitStatus.failure
+        }
+        // Unbuffered, so a script reading the URL from a pipe gets it at once.
+        let url = simulator.baseURL.absoluteString
+        let banner = "Poku simulator listening on \(url)\nledger: \(url)/_sim/ledger  (Ctrl-C to stop)\n"
+        FileHandle.standardOutput.write(Data(banner.utf8))
+        await simulator.runUntilTerminated()
+    }
+
+    /// `0.5s`, `50ms`, `2m`, or a bare number of seconds.
+    static func parseDuration(_ text: String) -> Duration? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let value = Double(text.dropLast(suffix.count)), value >= 0 else { return nil }
+            return .milliseconds(Int64((value * scale * 1000).rounded()))
+        }
+        guard let value = Double(text), value >= 0 else { return nil }
+        return .milliseconds(Int64((value * 1000).rounded()))
+    }
+}
