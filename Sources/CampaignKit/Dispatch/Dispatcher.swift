@@ -341,6 +341,12 @@ struct PoolLoop {
                 beginStop(group: &group)
                 group.cancelAll()
             }
+            if !stopping && dispatcher.withHealth({ $0.stopRequested }) {
+                // Checked here as well as by the listener task so that a stop takes effect before the
+                // next call is placed, not after the loop next waits.
+                stoppedOnRequest = true
+                beginStop(group: &group)
+            }
             if stopping {
                 if inFlight == 0 { break }
                 await handle(await group.next(), group: &group)

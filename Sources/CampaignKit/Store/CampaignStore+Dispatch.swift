@@ -427,3 +427,41 @@ public enum DispatchStoreError: Error, Sendable, Equatable, CustomStringConverti
         }
     }
 }
+
+/// One job's dispatch state, for `campaign resolve`, progress and tests.
+public struct JobSnapshot: Sendable, Equatable {
+    public var id: Int64
+    public var phone: String
+    public var status: String
+    public var attempts: Int
+    public var nextAttemptAt: String?
+    public var interactionID: String?
+    public var outcome: String?
+    public var reviewReason: String?
+    /// The attempt rows' states, oldest first.
+    public var attemptStates: [String]
+}
+
+extension CampaignStore {
+    /// Every job of the campaign with its attempts, in import order.
+    public func jobSnapshots(campaign: CampaignRecord) throws(StoreError) -> [JobSnapshot] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT j.id, j.phone_e164, j.status, j.attempts, j.next_attempt_at, j.interaction_id, j.outcome,
+                        j.review_reason,
+                        (SELECT group_concat(state, ',') FROM (SELECT state FROM attempts a WHERE a.job_id = j.id
+                            ORDER BY a.attempt_number))
+                    FROM jobs j WHERE j.campaign_id = ? ORDER BY j.id
+                    """, arguments: [campaign.id])
+            return rows.map { row in
+                let states: String? = row[8]
+                return JobSnapshot(
+                    id: row[0], phone: row[1], status: row[2], attempts: row[3], nextAttemptAt: row[4],
+                    interactionID: row[5], outcome: row[6], reviewReason: row[7],
+                    attemptStates: states.map { $0.split(separator: ",").map(String.init) } ?? [])
+            }
+        }
+    }
+}
