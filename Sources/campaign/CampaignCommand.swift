@@ -12,7 +12,7 @@ struct CampaignCommand: AsyncParsableCommand {
             campaign run --max-parallel 5
             campaign report --csv results.csv
             """,
-        subcommands: [ImportCommand.self, ReportCommand.self]
+        subcommands: [ImportCommand.self, RunCommand.self, ReportCommand.self, ResolveCommand.self]
     )
 }
 
@@ -39,7 +39,10 @@ enum ExitStatus {
             case .cannotWrite: status = failure
             default: status = badData
             }
-        case is StoreError: status = failure
+        case is StoreError, is DispatchError, is RunLockError, is DispatchStoreError: status = failure
+        case is DurationParseError, is RetryPolicyError, is OutcomeRulesError, is CallingWindowError,
+            is RatePacerError, is RunOptionError:
+            status = usage
         default: status = failure
         }
         printError("error: \(error)")
