@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Synchronization
 
 @testable import CampaignKit
@@ -174,4 +175,16 @@ struct TestCampaign {
 extension Date {
     /// `2026-03-08T05:00:00.000Z`-style literals for exact expectations.
     init(utc text: String) { self = Timestamp.date(text)! }
+}
+
+extension CampaignStore {
+    /// Puts a number on the suppression list behind the importer's back, as another tool or an older
+    /// version might, to prove the dispatcher checks the list itself.
+    func addSuppressedForTest(_ phone: String, now: Date) throws {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO suppressed (phone_e164, source, added_at) VALUES (?, 'test', ?)",
+                arguments: [phone, Timestamp.string(now)])
+        }
+    }
 }
