@@ -409,7 +409,8 @@ struct PoolLoop {
         var gate = now
         if let paused = health.pausedUntil { gate = max(gate, paused) }
         if let open = health.breakerOpenUntil {
-            if health.probeInFlight { return nil }
+            // With nothing in flight the probe has been accounted for; never wait for a call that is not there.
+            if health.probeInFlight && inFlight > 0 { return nil }
             gate = max(gate, open)
         }
         if let rate = configuration.rate { gate = max(gate, rate.nextStart(after: lastStart, now: now)) }
