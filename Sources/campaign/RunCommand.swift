@@ -340,7 +340,8 @@ enum RunSummaryText {
         case .finished(let counts):
             var text = "campaign '\(campaign)' finished: \(describe(counts))"
             if counts.unknown > 0 {
-                text += "\n\(counts.unknown) job(s) need review: campaign report lists them; campaign resolve settles them"
+                text +=
+                    "\n\(counts.unknown) job(s) need review: campaign report lists them; campaign resolve settles them"
             }
             return text
         case .waiting(let until, let counts):

@@ -41,9 +41,15 @@ struct CallingWindowTests {
     func overnight() throws {
         let night = try CallingWindow(parsing: "22:00-02:00")
         let utc = TimeZone(identifier: "UTC")!
-        #expect(night.nextAllowedStart(at: Date(utc: "2026-06-01T23:00:00.000Z"), in: utc) == Date(utc: "2026-06-01T23:00:00.000Z"))
-        #expect(night.nextAllowedStart(at: Date(utc: "2026-06-01T01:00:00.000Z"), in: utc) == Date(utc: "2026-06-01T01:00:00.000Z"))
-        #expect(night.nextAllowedStart(at: Date(utc: "2026-06-01T03:00:00.000Z"), in: utc) == Date(utc: "2026-06-01T22:00:00.000Z"))
+        #expect(
+            night.nextAllowedStart(at: Date(utc: "2026-06-01T23:00:00.000Z"), in: utc)
+                == Date(utc: "2026-06-01T23:00:00.000Z"))
+        #expect(
+            night.nextAllowedStart(at: Date(utc: "2026-06-01T01:00:00.000Z"), in: utc)
+                == Date(utc: "2026-06-01T01:00:00.000Z"))
+        #expect(
+            night.nextAllowedStart(at: Date(utc: "2026-06-01T03:00:00.000Z"), in: utc)
+                == Date(utc: "2026-06-01T22:00:00.000Z"))
     }
 
     @Test("parsing", arguments: [("09:00-20:00", 540, 1200), ("8:30-17:45", 510, 1065), ("00:00-24:00", 0, 1440)])

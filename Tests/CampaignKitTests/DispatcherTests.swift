@@ -126,9 +126,11 @@ struct DispatcherTests {
         #expect(job.attempts == 1)
     }
 
-    @Test("401 and 402 stop the run and leave every job as it was", arguments: [
-        CallingError.unauthorized(status: 401, message: "bad key"), .outOfCredits(message: "no credits"),
-    ])
+    @Test(
+        "401 and 402 stop the run and leave every job as it was",
+        arguments: [
+            CallingError.unauthorized(status: 401, message: "bad key"), .outOfCredits(message: "no credits"),
+        ])
     func accountRefusalStops(error: CallingError) async throws {
         let campaign = try TestCampaign(contacts: 3)
         let clock = TestClock(start)
@@ -137,7 +139,8 @@ struct DispatcherTests {
             try await campaign.dispatcher(client: client, clock: clock, configuration: settings()).run()
         }
         #expect(await client.posts.count == 1)
-        #expect(try campaign.jobs().allSatisfy { $0.status == "queued" && $0.attempts == 0 && $0.attemptStates.isEmpty })
+        #expect(
+            try campaign.jobs().allSatisfy { $0.status == "queued" && $0.attempts == 0 && $0.attemptStates.isEmpty })
     }
 
     @Test("an unknown POST result makes the job unknown, and no run redials it")
@@ -260,4 +263,3 @@ final class DispatcherBox: @unchecked Sendable {
     var dispatcher: Dispatcher?
     func stop() { dispatcher?.requestStop() }
 }
-

@@ -15,17 +15,20 @@ struct RetryPolicyTests {
         #expect(policy.nextAttempt(after: end, outcome: "no_answer", attempt: attempt) == .retry(at: end + seconds))
     }
 
-    @Test("jitter spreads ±20% from the injected random unit", arguments: [(0.0, 1440.0), (1.0, 2160.0), (0.75, 1980.0)])
+    @Test(
+        "jitter spreads ±20% from the injected random unit", arguments: [(0.0, 1440.0), (1.0, 2160.0), (0.75, 1980.0)])
     func jitter(unit: Double, seconds: Double) {
         let decision = policy.nextAttempt(after: end, outcome: "busy", attempt: 1, randomUnit: unit)
         guard case .retry(let at) = decision else { Issue.record("\(decision)"); return }
         #expect(abs(at.timeIntervalSince(end) - seconds) < 0.001)
     }
 
-    @Test("final outcomes are done; retryable ones run out", arguments: [
-        ("answered", 1, RetryPolicy.Decision.done), ("voicemail", 1, .done), ("no_result", 3, .exhausted),
-        ("busy", 3, .exhausted),
-    ])
+    @Test(
+        "final outcomes are done; retryable ones run out",
+        arguments: [
+            ("answered", 1, RetryPolicy.Decision.done), ("voicemail", 1, .done), ("no_result", 3, .exhausted),
+            ("busy", 3, .exhausted),
+        ])
     func decisions(outcome: String, attempt: Int, expected: RetryPolicy.Decision) {
         #expect(policy.nextAttempt(after: end, outcome: outcome, attempt: attempt) == expected)
     }

@@ -58,10 +58,12 @@ struct RunCommandTests {
         #expect(result.stderr.contains("--simulate"))
     }
 
-    @Test("bad flag values exit 2 with the accepted forms", arguments: [
-        (["--window", "9-20"], "HH:MM-HH:MM"), (["--retry-delay", "soon"], "30m"), (["--rate", "fast"], "N/min"),
-        (["--retry-on", "No Answer"], "no_answer"),
-    ])
+    @Test(
+        "bad flag values exit 2 with the accepted forms",
+        arguments: [
+            (["--window", "9-20"], "HH:MM-HH:MM"), (["--retry-delay", "soon"], "30m"), (["--rate", "fast"], "N/min"),
+            (["--retry-on", "No Answer"], "no_answer"),
+        ])
     func badFlags(flags: [String], hint: String) throws {
         let db = try importedDatabase()
         let result = try campaign(["run", "--db", db] + flags, environment: ["POKU_API_KEY": "test-key-do-not-print"])

@@ -20,7 +20,8 @@ public struct CallingWindow: Sendable, Equatable {
     public init(parsing text: String) throws(CallingWindowError) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         func minutes(_ part: Substring) -> Int? {
-            let fields = part.trimmingCharacters(in: .whitespaces).split(separator: ":", omittingEmptySubsequences: false)
+            let fields = part.trimmingCharacters(in: .whitespaces).split(
+                separator: ":", omittingEmptySubsequences: false)
             guard fields.count == 2, fields.allSatisfy({ !$0.isEmpty && $0.count <= 2 }),
                 let hour = Int(fields[0]), let minute = Int(fields[1]),
                 (0...24).contains(hour), (0..<60).contains(minute), hour * 60 + minute <= 24 * 60

@@ -182,7 +182,8 @@ public final class Dispatcher: Sendable {
                 try store.recordNotPlaced(
                     intent, httpStatus: status, reason: "refused for now (HTTP \(status)); not counted as an attempt",
                     retryAt: nil, now: now)
-                pauseAll(until: now.addingTimeInterval(wait.seconds), reason: "the API asked to slow down (HTTP \(status))")
+                pauseAll(
+                    until: now.addingTimeInterval(wait.seconds), reason: "the API asked to slow down (HTTP \(status))")
                 return .callFinished(ended: false)
             case .notSent(let reason):
                 try store.recordNotPlaced(
@@ -224,7 +225,8 @@ public final class Dispatcher: Sendable {
                 if Task.isCancelled { return .abandoned }
                 switch error {
                 case .interactionNotFound, .rejected:
-                    let reason = "Poku does not know interaction \(call.interactionID) (\(error)); "
+                    let reason =
+                        "Poku does not know interaction \(call.interactionID) (\(error)); "
                         + "the call was placed but its result cannot be read"
                     do {
                         try store.markNeedsReview(

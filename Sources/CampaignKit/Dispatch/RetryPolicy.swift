@@ -56,7 +56,9 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// Reads `--retry-on no_answer,busy,voicemail`.
     public static func outcomes(fromList text: String) throws(RetryPolicyError) -> Set<String> {
-        let labels = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let labels = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         guard !labels.isEmpty, labels.allSatisfy(OutcomeRules.isValidLabel) else {
             throw .badOutcomeList(text)
         }

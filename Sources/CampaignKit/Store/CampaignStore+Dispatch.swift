@@ -111,8 +111,11 @@ extension CampaignStore {
                 try db.execute(
                     sql: """
                         UPDATE jobs SET status = 'unknown', error = ?, review_reason = ?, updated_at = ? WHERE id = ?
-                        """, arguments: [reason, "check whether the call reached the person, then campaign resolve",
-                                         stamp, jobID])
+                        """,
+                    arguments: [
+                        reason, "check whether the call reached the person, then campaign resolve",
+                        stamp, jobID,
+                    ])
             }
             let rows = try Row.fetchAll(
                 db,
@@ -333,7 +336,8 @@ extension CampaignStore {
     /// placed, so the job is left exactly as it was before the intent.
     public func undoAttemptIntent(_ intent: AttemptIntent, now: Date) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "DELETE FROM attempts WHERE id = ? AND state = 'dialing'", arguments: [intent.attemptID])
+            try db.execute(
+                sql: "DELETE FROM attempts WHERE id = ? AND state = 'dialing'", arguments: [intent.attemptID])
             try db.execute(
                 sql: """
                     UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?
