@@ -258,6 +258,69 @@ struct DispatcherTests {
     }
 }
 
+extension DispatcherTests {
+    @Test("after the grace period a ringing call is left in_progress; the next run follows it without a POST")
+    func graceExpiresThenResume() async throws {
+        let campaign = try TestCampaign(contacts: 2)
+        let (long, waiting) = (campaign.phones[0], campaign.phones[1])
+        let clock = TestClock(start)
+        let client = FakeCallingClient(clock: clock, scripts: [long: [.answer("Talked for ages.", polls: 1000)]])
+        let box = DispatcherBox()
+        let configuration = settings(1) { $0.gracePeriod = .seconds(30) }
+        let first = Dispatcher(
+            store: campaign.store, campaign: campaign.campaign, client: client, configuration: configuration,
+            clock: clock, random: { 0.5 },
+            onEvent: { event in
+                if case .placed = event { box.stop() }
+            })
+        box.dispatcher = first
+        let result = try await first.run()
+        #expect(result == .stopped(JobCounts(byStatus: ["in_progress": 1, "queued": 1])))
+        #expect(try campaign.job(long).status == "in_progress")
+        #expect(try campaign.job(waiting).attempts == 0)
+
+        let second = try await campaign.dispatcher(client: client, clock: clock, configuration: configuration).run()
+        #expect(second == .finished(JobCounts(byStatus: ["completed": 2])))
+        #expect(await client.posts.map(\.request.to) == [long, waiting])
+        #expect(try campaign.job(long).attempts == 1)
+        #expect(try campaign.job(long).outcome == "answered")
+    }
+
+    @Test("--rate spaces call starts however many slots are free")
+    func ratePacing() async throws {
+        let campaign = try TestCampaign(contacts: 4)
+        let clock = TestClock(start)
+        let client = FakeCallingClient(clock: clock)
+        let configuration = settings(4) { $0.rate = RatePacer(callsPerMinute: 6) }
+        _ = try await campaign.dispatcher(client: client, clock: clock, configuration: configuration).run()
+        // The intents' instants: when the pool decided to start each call (the fake's own POST instants
+        // shift with other tasks' virtual sleeps).
+        let times = try campaign.jobs().compactMap { $0.lastAttemptAt.flatMap(Timestamp.date) }.sorted()
+        #expect(times.count == 4)
+        #expect(await client.posts.count == 4)
+        for (earlier, later) in zip(times, times.dropFirst()) {
+            #expect(later.timeIntervalSince(earlier) >= 10)
+        }
+    }
+
+    @Test("progress never shows more calls in flight than maxParallel")
+    func progressEvents() async throws {
+        let campaign = try TestCampaign(contacts: 8)
+        let clock = TestClock(start)
+        let client = FakeCallingClient(clock: clock)
+        let events = EventLog()
+        _ = try await campaign.dispatcher(client: client, clock: clock, configuration: settings(3), events: events)
+            .run()
+        let progress = events.all.compactMap { event -> DispatchProgress? in
+            if case .progress(let progress) = event { return progress }
+            return nil
+        }
+        #expect(progress.map(\.inFlight).max() == 3)
+        #expect(progress.last?.counts.completed == 8)
+        #expect(progress.last?.callsPerMinute != nil)
+    }
+}
+
 /// Lets an event handler reach the dispatcher it belongs to.
 final class DispatcherBox: @unchecked Sendable {
     var dispatcher: Dispatcher?

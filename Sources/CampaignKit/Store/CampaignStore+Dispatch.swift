@@ -442,6 +442,8 @@ public struct JobSnapshot: Sendable, Equatable {
     public var interactionID: String?
     public var outcome: String?
     public var reviewReason: String?
+    /// When the last attempt's intent was recorded (just before its POST).
+    public var lastAttemptAt: String?
     /// The attempt rows' states, oldest first.
     public var attemptStates: [String]
 }
@@ -454,16 +456,16 @@ extension CampaignStore {
                 db,
                 sql: """
                     SELECT j.id, j.phone_e164, j.status, j.attempts, j.next_attempt_at, j.interaction_id, j.outcome,
-                        j.review_reason,
+                        j.review_reason, j.last_attempt_at,
                         (SELECT group_concat(state, ',') FROM (SELECT state FROM attempts a WHERE a.job_id = j.id
                             ORDER BY a.attempt_number))
                     FROM jobs j WHERE j.campaign_id = ? ORDER BY j.id
                     """, arguments: [campaign.id])
             return rows.map { row in
-                let states: String? = row[8]
+                let states: String? = row[9]
                 return JobSnapshot(
                     id: row[0], phone: row[1], status: row[2], attempts: row[3], nextAttemptAt: row[4],
-                    interactionID: row[5], outcome: row[6], reviewReason: row[7],
+                    interactionID: row[5], outcome: row[6], reviewReason: row[7], lastAttemptAt: row[8],
                     attemptStates: states.map { $0.split(separator: ",").map(String.init) } ?? [])
             }
         }
