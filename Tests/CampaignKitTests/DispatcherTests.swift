@@ -286,6 +286,20 @@ extension DispatcherTests {
         #expect(try campaign.job(long).outcome == "answered")
     }
 
+    @Test("429s without Retry-After back off exponentially; the attempt count is untouched")
+    func rateLimitBackoff() async throws {
+        let campaign = try TestCampaign(contacts: 1)
+        let phone = campaign.phones[0]
+        let clock = TestClock(start)
+        let limited = FakeCallingClient.Step.fail(.rateLimited(status: 429, retryAfter: nil))
+        let client = FakeCallingClient(clock: clock, scripts: [phone: [limited, limited, limited]])
+        let configuration = settings { $0.rateLimitPause = .seconds(10) }
+        _ = try await campaign.dispatcher(client: client, clock: clock, configuration: configuration).run()
+        #expect(await client.postTimes(to: phone) == [start, start + 10, start + 30, start + 70])
+        #expect(try campaign.job(phone).attempts == 1)
+        #expect(try campaign.job(phone).status == "completed")
+    }
+
     @Test("--rate spaces call starts however many slots are free")
     func ratePacing() async throws {
         let campaign = try TestCampaign(contacts: 4)

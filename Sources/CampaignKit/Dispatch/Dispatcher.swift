@@ -137,6 +137,7 @@ public final class Dispatcher: Sendable {
             return await placementFailed(job, intent: intent, error: error)
         }
         noteAPIAnswered()
+        withHealth { $0.consecutiveRateLimits = 0 }
         let now = clock.now()
         do {
             try store.recordPlaced(intent, interactionID: placed.interactionID, rawJSON: placed.rawJSON, now: now)
@@ -178,7 +179,13 @@ public final class Dispatcher: Sendable {
                 return .fatal(.outOfCredits(message: message))
             case .rateLimited(let status, let retryAfter):
                 noteAPIAnswered()
-                let wait = retryAfter ?? configuration.rateLimitPause
+                // Without Retry-After, each 429 in a row doubles the pause (up to 5 minutes).
+                let refusals = withHealth { health -> Int in
+                    health.consecutiveRateLimits += 1
+                    return health.consecutiveRateLimits
+                }
+                let backoff = min(configuration.rateLimitPause.seconds * pow(2, Double(min(refusals - 1, 10))), 300)
+                let wait = retryAfter ?? .milliseconds(Int64(backoff * 1000))
                 try store.recordNotPlaced(
                     intent, httpStatus: status, reason: "refused for now (HTTP \(status)); not counted as an attempt",
                     retryAt: nil, now: now)
@@ -290,6 +297,8 @@ public final class Dispatcher: Sendable {
 struct PoolHealth: Sendable {
     var pausedUntil: Date?
     var consecutiveFailures = 0
+    /// 429s in a row without a call placed in between, for the back-off when no Retry-After is given.
+    var consecutiveRateLimits = 0
     /// While set, no call starts before it; after it, one probe call may start.
     var breakerOpenUntil: Date?
     var probeInFlight = false
