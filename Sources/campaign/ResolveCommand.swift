@@ -30,12 +30,17 @@ struct ResolveCommand: ParsableCommand {
     @Argument(help: "Job ids (campaign report lists the unknown jobs).")
     var jobIDs: [Int64] = []
 
-    func validate() throws {
-        guard requeue != done else { throw ValidationError("choose one of --requeue or --done") }
-        guard all != !jobIDs.isEmpty else { throw ValidationError("give job ids, or --all (not both)") }
-    }
-
     func run() throws {
+        // Checked here rather than in validate() so that bad usage exits 2, as DESIGN.md's exit statuses say
+        // (ArgumentParser's validation failures exit 64).
+        guard requeue != done else {
+            printError("error: choose one of --requeue (call again) or --done (close the jobs)")
+            throw ExitStatus.usage
+        }
+        guard all != !jobIDs.isEmpty else {
+            printError("error: give the job ids to settle, or --all for every unknown job (not both)")
+            throw ExitStatus.usage
+        }
         do {
             let store = try CampaignStore(path: database.db)
             let record = try store.resolveCampaign(campaign)

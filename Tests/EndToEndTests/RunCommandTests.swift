@@ -85,8 +85,9 @@ struct RunCommandTests {
     @Test("resolve needs exactly one action and ids or --all")
     func resolveUsage() throws {
         let db = try importedDatabase()
-        #expect(try campaign(["resolve", "--db", db, "--all"]).status != 0)
-        #expect(try campaign(["resolve", "--db", db, "--requeue", "--done", "--all"]).status != 0)
+        #expect(try campaign(["resolve", "--db", db, "--all"]).status == 2)
+        #expect(try campaign(["resolve", "--db", db, "--requeue", "--done", "--all"]).status == 2)
+        #expect(try campaign(["resolve", "--db", db, "--done"]).status == 2)
         let ok = try campaign(["resolve", "--db", db, "--requeue", "--all"])
         #expect(ok.status == 0)
         #expect(ok.stdout.contains("requeued 0 job(s)"))

@@ -48,7 +48,8 @@ public final class Dispatcher: Sendable {
     }
 
     /// Works the campaign until every job is in an end state, a stop is asked for, or (with `noWait`)
-    /// only retries and calling windows are left to wait for.
+    /// only retries and calling windows are left to wait for. Call it once per `Dispatcher` (a stop asked
+    /// for stays asked for); the caller must hold the database's `RunLock`.
     ///
     /// Throws when the run cannot go on (the key refused, no credits, the database failing); jobs are
     /// left as they were, and calls in flight are followed for the grace period first.

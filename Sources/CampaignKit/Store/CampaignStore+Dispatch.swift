@@ -136,6 +136,8 @@ extension CampaignStore {
     ///
     /// Queued jobs whose number has since been added to the suppression list become `suppressed` here,
     /// in the same transaction, so a suppressed number is never handed out to be dialled.
+    /// The job stays `queued` until `recordAttemptIntent`, which refuses a job that is no longer queued;
+    /// the run lock makes this process the only one handing out jobs.
     public func claimNextDueJob(campaign: CampaignRecord, now: Date) throws(StoreError) -> DueJob? {
         let stamp = Timestamp.string(now)
         return try write { db in
