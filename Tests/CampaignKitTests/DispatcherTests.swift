@@ -300,6 +300,23 @@ extension DispatcherTests {
         #expect(try campaign.job(phone).status == "completed")
     }
 
+    @Test(
+        "cancelling the run's task stops at once and leaves the ringing call to the next run",
+        .timeLimit(.minutes(1)))
+    func cancelled() async throws {
+        let campaign = try TestCampaign(contacts: 2)
+        let clock = TestClock(start)
+        let client = FakeCallingClient(
+            clock: clock, scripts: [campaign.phones[0]: [.answer("Long call.", polls: 1_000_000)]])
+        let dispatcher = campaign.dispatcher(client: client, clock: clock, configuration: settings(1))
+        let task = Task { try await dispatcher.run() }
+        while await client.statusRequests.count < 3 { await Task.yield() }
+        task.cancel()
+        let result = try await task.value
+        #expect(result == .stopped(JobCounts(byStatus: ["in_progress": 1, "queued": 1])))
+        #expect(await client.posts.count == 1)
+    }
+
     @Test("--rate spaces call starts however many slots are free")
     func ratePacing() async throws {
         let campaign = try TestCampaign(contacts: 4)

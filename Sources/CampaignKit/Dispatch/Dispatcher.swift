@@ -350,6 +350,8 @@ struct PoolLoop {
         emitProgress()
         while true {
             if Task.isCancelled && !stopping {
+                // The caller cancelled the run itself: no grace period, calls in flight stay `in_progress`.
+                stoppedOnRequest = true
                 beginStop(group: &group)
                 group.cancelAll()
             }
