@@ -12,8 +12,29 @@ struct CampaignCommand: AsyncParsableCommand {
             campaign run --max-parallel 5
             campaign report --csv results.csv
             """,
-        subcommands: [ImportCommand.self, ReportCommand.self, SimulatorCommand.self]
+        subcommands: [
+            ImportCommand.self, RunCommand.self, ReportCommand.self, ResolveCommand.self, SimulatorCommand.self,
+        ]
     )
+
+    /// Like ArgumentParser's own entry point, but a command line it cannot parse exits with 2,
+    /// the status DESIGN.md gives bad usage (ArgumentParser would use 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                exit(withError: ExitStatus.usage)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every command that reads the database shares.
@@ -39,7 +60,10 @@ enum ExitStatus {
             case .cannotWrite: status = failure
             default: status = badData
             }
-        case is StoreError: status = failure
+        case is StoreError, is DispatchError, is RunLockError, is DispatchStoreError: status = failure
+        case is DurationParseError, is RetryPolicyError, is OutcomeRulesError, is CallingWindowError,
+            is RatePacerError, is RunOptionError:
+            status = usage
         default: status = failure
         }
         printError("error: \(error)")

@@ -92,6 +92,7 @@ public enum StoreError: Error, CustomStringConvertible {
         case .cannotOpen(let path, let reason):
             return "cannot open the database \(path): \(reason)"
         case .database(let error):
+            if let error = error as? DispatchStoreError { return error.description }
             if let error = error as? DatabaseError {
                 return "database error: \(error.message ?? "\(error)")"
             }

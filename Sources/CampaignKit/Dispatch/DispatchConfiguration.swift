@@ -1,0 +1,57 @@
+import Foundation
+
+/// Everything `campaign run` lets the user choose about how calls are placed and followed.
+public struct DispatchConfiguration: Sendable {
+    /// Calls in flight at most (placed and not yet ended).
+    public var maxParallel: Int
+    /// Wait between two status polls of one call; jittered by `pollJitter` so calls placed together
+    /// do not poll together.
+    public var pollInterval: Duration
+    public var pollJitter: Double
+    /// Place calls with `waitForCallEnd` (the POST answers when the call has ended) instead of polling.
+    public var waitForCallEnd: Bool
+    public var retry: RetryPolicy
+    public var outcomeRules: OutcomeRules
+    /// When calls may start in the recipient's zone; `nil`: any time.
+    public var window: CallingWindow?
+    /// The zone of recipients whose row and campaign name none (`--timezone`, else the machine's).
+    public var defaultTimeZone: TimeZone
+    /// Cap on call starts; `nil`: as fast as slots free up.
+    public var rate: RatePacer?
+    /// Return instead of sleeping when only retries or windows are left to wait for.
+    public var noWait: Bool
+    /// How long in-flight calls are still followed after a stop is asked for.
+    public var gracePeriod: Duration
+    /// Pause of the whole pool after a 429/503 that gave no Retry-After.
+    public var rateLimitPause: Duration
+    /// First back-off after a request that never left (connection refused…); doubles with each in a row.
+    public var connectBackoff: Duration
+    /// Consecutive 5xx/connection failures that open the circuit breaker.
+    public var breakerThreshold: Int
+    /// How long an open breaker stops placements before one probe call is tried.
+    public var breakerCooldown: Duration
+
+    public init(
+        maxParallel: Int = 5, pollInterval: Duration = .seconds(5), pollJitter: Double = 0.2,
+        waitForCallEnd: Bool = false, retry: RetryPolicy = RetryPolicy(), outcomeRules: OutcomeRules = OutcomeRules(),
+        window: CallingWindow? = nil, defaultTimeZone: TimeZone = .current, rate: RatePacer? = nil,
+        noWait: Bool = false, gracePeriod: Duration = .seconds(60), rateLimitPause: Duration = .seconds(10),
+        connectBackoff: Duration = .seconds(2), breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(60)
+    ) {
+        self.maxParallel = maxParallel
+        self.pollInterval = pollInterval
+        self.pollJitter = pollJitter
+        self.waitForCallEnd = waitForCallEnd
+        self.retry = retry
+        self.outcomeRules = outcomeRules
+        self.window = window
+        self.defaultTimeZone = defaultTimeZone
+        self.rate = rate
+        self.noWait = noWait
+        self.gracePeriod = gracePeriod
+        self.rateLimitPause = rateLimitPause
+        self.connectBackoff = connectBackoff
+        self.breakerThreshold = breakerThreshold
+        self.breakerCooldown = breakerCooldown
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// What a run reports as it goes, for the CLI's progress line and log.
+public enum DispatchEvent: Sendable, Equatable {
+    /// State left by an earlier run: `dialing` jobs now unknown, `in_progress` calls followed again.
+    case recovered(Recovery)
+    case placed(jobID: Int64, phone: String, attempt: Int)
+    case ended(jobID: Int64, phone: String, outcome: String, disposition: EndDisposition)
+    case rejected(jobID: Int64, phone: String, message: String)
+    /// A call may have been placed but its answer was lost: the job is `unknown`, never redialled automatically.
+    case unknown(jobID: Int64, phone: String, reason: String)
+    case needsReview(jobID: Int64, phone: String, reason: String)
+    case outsideWindow(jobID: Int64, phone: String, until: Date)
+    /// No call starts before `until` (429, 503 with Retry-After, or the API unreachable).
+    case paused(until: Date, reason: String)
+    case circuitOpened(until: Date, failures: Int)
+    case circuitClosed
+    /// Nothing is due: the run sleeps until a retry or a calling window.
+    case sleeping(until: Date)
+    /// A stop was asked for: no new calls; calls in flight are followed for `grace`.
+    case stopping(inFlight: Int, grace: Duration)
+    case progress(DispatchProgress)
+}
+
+/// Counts for the live progress line.
+public struct DispatchProgress: Sendable, Equatable {
+    public var counts: JobCounts
+    public var inFlight: Int
+    /// Calls ended per minute since the run started.
+    public var callsPerMinute: Double?
+    /// When the jobs left would be done at that rate (an estimate, ignoring retries not yet due).
+    public var estimatedEnd: Date?
+}
+
+/// How `Dispatcher.run` ended without an error.
+public enum RunResult: Sendable, Equatable {
+    /// Every job is in an end state.
+    case finished(JobCounts)
+    /// Only jobs waiting for a retry time or a calling window are left (`noWait`): run again after `until`.
+    case waiting(until: Date, JobCounts)
+    /// Stopped on request; everything is in the database and the next run continues.
+    case stopped(JobCounts)
+}
+
+/// Why a run stopped early.
+public enum DispatchError: Error, Sendable, CustomStringConvertible {
+    case unauthorized(status: Int, message: String)
+    case outOfCredits(message: String)
+    case store(StoreError)
+
+    public var description: String {
+        switch self {
+        case .unauthorized(let status, let message):
+            return "the API refused the key (HTTP \(status)\(message.isEmpty ? "" : ": \(message)")); "
+                + "check POKU_API_KEY. No job was changed; run again when the key is fixed"
+        case .outOfCredits(let message):
+            return "the Poku account is out of credits (HTTP 402\(message.isEmpty ? "" : ": \(message)")); "
+                + "top up, then run again. No job was changed"
+        case .store(let error):
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,519 @@
+import Foundation
+import Synchronization
+
+/// The worker pool of `campaign run`: places the campaign's due calls, at most `maxParallel` at a time,
+/// follows each to its end and writes every outcome back as it happens.
+///
+/// One task group holds a task per call in flight; the moment one finishes, the loop claims the next due
+/// job and fills the slot. The loop alone decides what starts; call tasks report the API's health
+/// (pauses, the circuit breaker) through a small lock-protected state. Everything that must survive a
+/// crash is in the database before it matters, so a run can stop at any point and the next one continues.
+public final class Dispatcher: Sendable {
+    let store: CampaignStore
+    let campaign: CampaignRecord
+    let client: any CallingClient
+    let configuration: DispatchConfiguration
+    let clock: any DispatchClock
+    let random: @Sendable () -> Double
+    let onEvent: @Sendable (DispatchEvent) -> Void
+    private let shared = Mutex(PoolHealth())
+
+    /// - Parameters:
+    ///   - random: numbers in `0..<1` for retry and poll jitter (injected so tests are exact).
+    ///   - onEvent: called from any task as things happen; must not block.
+    public init(
+        store: CampaignStore, campaign: CampaignRecord, client: any CallingClient,
+        configuration: DispatchConfiguration, clock: any DispatchClock = SystemDispatchClock(),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        onEvent: @escaping @Sendable (DispatchEvent) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.campaign = campaign
+        self.client = client
+        self.configuration = configuration
+        self.clock = clock
+        self.random = random
+        self.onEvent = onEvent
+    }
+
+    /// Asks a running `run()` to stop placing calls at once and to follow the calls in flight for the
+    /// grace period. Safe from any thread (a signal handler's queue); asking before `run()` starts stops
+    /// it before its first call.
+    public func requestStop() {
+        let continuation = shared.withLock { health -> AsyncStream<Void>.Continuation? in
+            health.stopRequested = true
+            return health.stopContinuation
+        }
+        continuation?.yield()
+    }
+
+    /// Works the campaign until every job is in an end state, a stop is asked for, or (with `noWait`)
+    /// only retries and calling windows are left to wait for. Call it once per `Dispatcher` (a stop asked
+    /// for stays asked for); the caller must hold the database's `RunLock`.
+    ///
+    /// Throws when the run cannot go on (the key refused, no credits, the database failing); jobs are
+    /// left as they were, and calls in flight are followed for the grace period first.
+    public func run() async throws(DispatchError) -> RunResult {
+        let recovery: Recovery
+        do {
+            recovery = try store.recoverAtStart(campaign: campaign, now: clock.now())
+        } catch {
+            throw .store(error)
+        }
+        if !recovery.unknownJobIDs.isEmpty || !recovery.inProgress.isEmpty {
+            onEvent(.recovered(recovery))
+        }
+        let (stopStream, stopContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let stopEarly = shared.withLock { health -> Bool in
+            health.stopContinuation = stopContinuation
+            return health.stopRequested
+        }
+        if stopEarly { stopContinuation.yield() }
+        defer {
+            shared.withLock { $0.stopContinuation = nil }
+            stopContinuation.finish()
+        }
+        let outcome = await withTaskGroup(of: SlotEvent.self, returning: Result<RunResult, DispatchError>.self) {
+            group in
+            var loop = PoolLoop(dispatcher: self, startedAt: clock.now())
+            return await loop.run(group: &group, recovery: recovery, stopStream: stopStream)
+        }
+        return try outcome.get()
+    }
+
+    func emit(_ event: DispatchEvent) { onEvent(event) }
+
+    // MARK: - Health shared by the call tasks and the loop
+
+    func withHealth<T>(_ body: (inout PoolHealth) -> T) -> T { shared.withLock { body(&$0) } }
+
+    /// The API answered a POST (whatever it said): the run of failures is over and an open breaker closes.
+    func noteAPIAnswered() {
+        let closed = withHealth { health -> Bool in
+            health.consecutiveFailures = 0
+            health.probeInFlight = false
+            defer { health.breakerOpenUntil = nil }
+            return health.breakerOpenUntil != nil
+        }
+        if closed { emit(.circuitClosed) }
+    }
+
+    /// A 5xx, a lost answer, or a request that never left: one more in a row; enough open the breaker.
+    func noteAPIFailure(at now: Date) {
+        let cooldown = configuration.breakerCooldown.seconds
+        let opened = withHealth { health -> (Date, Int)? in
+            health.consecutiveFailures += 1
+            let wasProbe = health.probeInFlight
+            health.probeInFlight = false
+            if wasProbe || health.consecutiveFailures >= configuration.breakerThreshold {
+                let until = now.addingTimeInterval(cooldown)
+                health.breakerOpenUntil = until
+                return (until, health.consecutiveFailures)
+            }
+            return nil
+        }
+        if let (until, failures) = opened { emit(.circuitOpened(until: until, failures: failures)) }
+    }
+
+    /// Pauses every slot until `until` (429, 503 with Retry-After, the API unreachable).
+    func pauseAll(until: Date, reason: String) {
+        let later = withHealth { health -> Bool in
+            guard health.pausedUntil.map({ until > $0 }) ?? true else { return false }
+            health.pausedUntil = until
+            return true
+        }
+        if later { emit(.paused(until: until, reason: reason)) }
+    }
+
+    // MARK: - One call
+
+    /// Places one call whose intent is committed, then follows it to its end.
+    func placeAndFollow(_ job: DueJob, intent: AttemptIntent) async -> SlotEvent {
+        var request = job.request
+        if configuration.waitForCallEnd { request.waitForCallEnd = true }
+        let placed: PlacedCall
+        do {
+            placed = try await client.placeCall(request)
+        } catch {
+            return await placementFailed(job, intent: intent, error: error)
+        }
+        noteAPIAnswered()
+        withHealth { $0.consecutiveRateLimits = 0 }
+        let now = clock.now()
+        do {
+            try store.recordPlaced(intent, interactionID: placed.interactionID, rawJSON: placed.rawJSON, now: now)
+        } catch {
+            return .fatal(.store(error))
+        }
+        emit(.placed(jobID: job.id, phone: job.phone, attempt: intent.attemptNumber))
+        let call = FollowedCall(
+            jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber, phone: job.phone,
+            interactionID: placed.interactionID)
+        if configuration.waitForCallEnd {
+            return finish(call, completion: placed.completion, rawJSON: placed.rawJSON)
+        }
+        return await follow(call)
+    }
+
+    private func placementFailed(_ job: DueJob, intent: AttemptIntent, error: CallingError) async -> SlotEvent {
+        let now = clock.now()
+        do {
+            switch error {
+            case .rejected(let status, let message):
+                noteAPIAnswered()
+                try store.recordRejected(intent, httpStatus: status, message: message, now: now)
+                emit(.rejected(jobID: job.id, phone: job.phone, message: message))
+                return .callFinished(ended: false)
+            case .interactionNotFound(let message):
+                // Not an answer POST /calls gives; read as a refusal, since no interaction exists.
+                noteAPIAnswered()
+                try store.recordRejected(intent, httpStatus: 404, message: message, now: now)
+                emit(.rejected(jobID: job.id, phone: job.phone, message: message))
+                return .callFinished(ended: false)
+            case .unauthorized(let status, let message):
+                noteAPIAnswered()
+                try store.undoAttemptIntent(intent, now: now)
+                return .fatal(.unauthorized(status: status, message: message))
+            case .outOfCredits(let message):
+                noteAPIAnswered()
+                try store.undoAttemptIntent(intent, now: now)
+                return .fatal(.outOfCredits(message: message))
+            case .rateLimited(let status, let retryAfter):
+                noteAPIAnswered()
+                // Without Retry-After, each 429 in a row doubles the pause (up to 5 minutes).
+                let refusals = withHealth { health -> Int in
+                    health.consecutiveRateLimits += 1
+                    return health.consecutiveRateLimits
+                }
+                let backoff = min(configuration.rateLimitPause.seconds * pow(2, Double(min(refusals - 1, 10))), 300)
+                let wait = retryAfter ?? .milliseconds(Int64(backoff * 1000))
+                try store.recordNotPlaced(
+                    intent, httpStatus: status, reason: "refused for now (HTTP \(status)); not counted as an attempt",
+                    retryAt: nil, now: now)
+                pauseAll(
+                    until: now.addingTimeInterval(wait.seconds), reason: "the API asked to slow down (HTTP \(status))")
+                return .callFinished(ended: false)
+            case .notSent(let reason):
+                try store.recordNotPlaced(
+                    intent, httpStatus: nil, reason: "request not sent: \(reason)", retryAt: nil, now: now)
+                noteAPIFailure(at: now)
+                let failures = withHealth { $0.consecutiveFailures }
+                let backoff = min(configuration.connectBackoff.seconds * pow(2, Double(min(failures - 1, 10))), 300)
+                pauseAll(until: now.addingTimeInterval(backoff), reason: "the API could not be reached: \(reason)")
+                return .callFinished(ended: false)
+            case .outcomeUnknown(let status, let reason):
+                try store.recordUnknown(intent, httpStatus: status, reason: reason, now: now)
+                noteAPIFailure(at: now)
+                emit(.unknown(jobID: job.id, phone: job.phone, reason: reason))
+                return .callFinished(ended: false)
+            }
+        } catch {
+            return .fatal(.store(error))
+        }
+    }
+
+    /// Polls a placed call until it ends. A cancelled follow leaves the job `in_progress`: the next run
+    /// follows it again by its interactionId.
+    func follow(_ call: FollowedCall) async -> SlotEvent {
+        var transientFailures = 0
+        var wait = configuration.pollInterval.seconds
+        while true {
+            let jitter = configuration.pollJitter * (2 * random() - 1)
+            do {
+                try await clock.sleep(until: clock.now().addingTimeInterval(max(0, wait * (1 + jitter))))
+            } catch {
+                return .abandoned
+            }
+            if Task.isCancelled { return .abandoned }
+            wait = configuration.pollInterval.seconds
+            let report: CallStatusReport
+            do {
+                report = try await client.status(of: call.interactionID)
+            } catch {
+                if Task.isCancelled { return .abandoned }
+                switch error {
+                case .interactionNotFound, .rejected:
+                    let reason =
+                        "Poku does not know interaction \(call.interactionID) (\(error)); "
+                        + "the call was placed but its result cannot be read"
+                    do {
+                        try store.markNeedsReview(
+                            jobID: call.jobID, attemptID: call.attemptID, reason: reason, now: clock.now())
+                    } catch {
+                        return .fatal(.store(error))
+                    }
+                    emit(.needsReview(jobID: call.jobID, phone: call.phone, reason: reason))
+                    return .callFinished(ended: false)
+                case .unauthorized(let status, let message):
+                    return .fatal(.unauthorized(status: status, message: message))
+                case .outOfCredits(let message):
+                    return .fatal(.outOfCredits(message: message))
+                case .rateLimited(_, let retryAfter):
+                    wait = max(wait, retryAfter?.seconds ?? configuration.rateLimitPause.seconds)
+                case .notSent, .outcomeUnknown:
+                    // A status request is safe to repeat; back off so a struggling API is not hammered.
+                    transientFailures += 1
+                    wait *= min(pow(2, Double(min(transientFailures, 6))), 60)
+                }
+                continue
+            }
+            transientFailures = 0
+            switch report.state {
+            case .pending:
+                continue
+            case .ended(let completion):
+                return finish(call, completion: completion, rawJSON: report.rawJSON)
+            }
+        }
+    }
+
+    /// Labels an ended call, decides its retry, and writes both in one transaction.
+    func finish(_ call: FollowedCall, completion: CallCompletion?, rawJSON: String?) -> SlotEvent {
+        let now = clock.now()
+        let outcome = configuration.outcomeRules.label(for: completion)
+        let disposition: EndDisposition
+        switch configuration.retry.nextAttempt(
+            after: now, outcome: outcome, attempt: call.attemptNumber, randomUnit: random())
+        {
+        case .done: disposition = .completed
+        case .retry(let at): disposition = .retry(at: at)
+        case .exhausted:
+            disposition = .failed(reason: "\(outcome) on every one of \(call.attemptNumber) attempts")
+        }
+        let result = EndedCall(
+            outcome: outcome, summary: completion?.summary, recordingURL: completion?.recordingURL,
+            rawJSON: completion?.rawJSON ?? rawJSON)
+        do {
+            try store.recordEnded(
+                jobID: call.jobID, attemptID: call.attemptID, result: result, disposition: disposition, now: now)
+        } catch {
+            return .fatal(.store(error))
+        }
+        emit(.ended(jobID: call.jobID, phone: call.phone, outcome: outcome, disposition: disposition))
+        return .callFinished(ended: true)
+    }
+}
+
+/// The API's health as the call tasks observe it, read by the loop before it starts a call.
+struct PoolHealth: Sendable {
+    var pausedUntil: Date?
+    var consecutiveFailures = 0
+    /// 429s in a row without a call placed in between, for the back-off when no Retry-After is given.
+    var consecutiveRateLimits = 0
+    /// While set, no call starts before it; after it, one probe call may start.
+    var breakerOpenUntil: Date?
+    var probeInFlight = false
+    var stopRequested = false
+    var stopContinuation: AsyncStream<Void>.Continuation?
+}
+
+/// What a child task of the pool reports when it ends.
+enum SlotEvent: Sendable {
+    /// A call slot is free again; `ended` when a call ran to its end (for the rate shown).
+    case callFinished(ended: Bool)
+    /// A call slot is free and the run must stop.
+    case fatal(DispatchError)
+    /// A followed call was cancelled; its job stays `in_progress` for the next run.
+    case abandoned
+    case timer(Date)
+    case stopRequested
+    case graceExpired
+}
+
+/// The loop that owns the task group: decides what starts, when to wait and when the run is over.
+struct PoolLoop {
+    let dispatcher: Dispatcher
+    let startedAt: Date
+    var inFlight = 0
+    var endedCalls = 0
+    var lastStart: Date?
+    var stopping = false
+    var stoppedOnRequest = false
+    var fatal: DispatchError?
+    var armedTimers: Set<Date> = []
+
+    var configuration: DispatchConfiguration { dispatcher.configuration }
+    var store: CampaignStore { dispatcher.store }
+    var campaign: CampaignRecord { dispatcher.campaign }
+
+    mutating func run(
+        group: inout TaskGroup<SlotEvent>, recovery: Recovery, stopStream: AsyncStream<Void>
+    ) async -> Result<RunResult, DispatchError> {
+        group.addTask {
+            for await _ in stopStream { return .stopRequested }
+            return .timer(.distantPast)
+        }
+        for call in recovery.inProgress {
+            group.addTask { [dispatcher] in await dispatcher.follow(call) }
+            inFlight += 1
+        }
+        emitProgress()
+        while true {
+            if Task.isCancelled && !stopping {
+                // The caller cancelled the run itself: no grace period, calls in flight stay `in_progress`.
+                stoppedOnRequest = true
+                beginStop(group: &group)
+                group.cancelAll()
+            }
+            if !stopping && dispatcher.withHealth({ $0.stopRequested }) {
+                // Checked here as well as by the listener task so that a stop takes effect before the
+                // next call is placed, not after the loop next waits.
+                stoppedOnRequest = true
+                beginStop(group: &group)
+            }
+            if stopping {
+                if inFlight == 0 { break }
+                await handle(await group.next(), group: &group)
+                continue
+            }
+            let now = dispatcher.clock.now()
+            let gate = startGate(now: now)
+            if inFlight < configuration.maxParallel, gate.map({ $0 <= now }) ?? false {
+                do {
+                    if let job = try store.claimNextDueJob(campaign: campaign, now: now) {
+                        try start(job, now: now, group: &group)
+                        continue
+                    }
+                } catch {
+                    fatal = .store(error)
+                    beginStop(group: &group)
+                    continue
+                }
+            }
+            // Nothing can start now: wait for a call to end, a stop, or the next instant something may start.
+            let nextDue: Date?
+            do {
+                nextDue = try store.nextQueuedTime(campaign: campaign)
+            } catch {
+                fatal = .store(error)
+                beginStop(group: &group)
+                continue
+            }
+            if nextDue == nil && inFlight == 0 { break }
+            var wake: Date? = nil
+            if let nextDue, inFlight < configuration.maxParallel, let gate {
+                wake = max(nextDue, gate)
+            }
+            if inFlight == 0, let wake {
+                let waitingForJobs = nextDue.map { $0 >= wake && $0 > now } ?? false
+                if waitingForJobs && configuration.noWait {
+                    group.cancelAll()
+                    return counts().map { .waiting(until: wake, $0) }
+                }
+                if waitingForJobs { dispatcher.emit(.sleeping(until: wake)) }
+            }
+            if let wake, !armedTimers.contains(where: { $0 <= wake }) {
+                armedTimers.insert(wake)
+                group.addTask { [clock = dispatcher.clock] in
+                    try? await clock.sleep(until: wake)
+                    return .timer(wake)
+                }
+            }
+            await handle(await group.next(), group: &group)
+        }
+        group.cancelAll()
+        if let fatal { return .failure(fatal) }
+        return counts().map { stoppedOnRequest ? .stopped($0) : .finished($0) }
+    }
+
+    /// The earliest instant a new call may start given pauses, the breaker and the rate; `nil` while a
+    /// breaker probe is in flight (wait for it to end).
+    mutating func startGate(now: Date) -> Date? {
+        let health = dispatcher.withHealth { $0 }
+        var gate = now
+        if let paused = health.pausedUntil { gate = max(gate, paused) }
+        if let open = health.breakerOpenUntil {
+            // With nothing in flight the probe has been accounted for; never wait for a call that is not there.
+            if health.probeInFlight && inFlight > 0 { return nil }
+            gate = max(gate, open)
+        }
+        if let rate = configuration.rate { gate = max(gate, rate.nextStart(after: lastStart, now: now)) }
+        return gate
+    }
+
+    /// Checks the job's calling window, commits the intent, and starts the call's task.
+    mutating func start(_ job: DueJob, now: Date, group: inout TaskGroup<SlotEvent>) throws(StoreError) {
+        if let window = configuration.window {
+            let zone = job.timeZone.flatMap(TimeZone.init(identifier:)) ?? configuration.defaultTimeZone
+            let allowed = window.nextAllowedStart(at: now, in: zone)
+            if allowed > now {
+                try store.postpone(jobID: job.id, until: allowed, now: now)
+                dispatcher.emit(.outsideWindow(jobID: job.id, phone: job.phone, until: allowed))
+                return
+            }
+        }
+        let intent = try store.recordAttemptIntent(jobID: job.id, now: now)
+        dispatcher.withHealth { health in
+            if health.breakerOpenUntil != nil { health.probeInFlight = true }
+        }
+        lastStart = now
+        inFlight += 1
+        group.addTask { [dispatcher] in await dispatcher.placeAndFollow(job, intent: intent) }
+        emitProgress()
+    }
+
+    mutating func handle(_ event: SlotEvent?, group: inout TaskGroup<SlotEvent>) async {
+        guard let event else { return }
+        switch event {
+        case .callFinished(let ended):
+            inFlight -= 1
+            if ended { endedCalls += 1 }
+            emitProgress()
+        case .abandoned:
+            inFlight -= 1
+        case .fatal(let error):
+            inFlight -= 1
+            if fatal == nil { fatal = error }
+            beginStop(group: &group)
+        case .timer(let at):
+            armedTimers.remove(at)
+        case .stopRequested:
+            stoppedOnRequest = true
+            beginStop(group: &group)
+        case .graceExpired:
+            // Calls still ringing stay `in_progress`; the next run follows them by interactionId.
+            group.cancelAll()
+        }
+    }
+
+    /// Stops starting calls; calls in flight are followed until they end or the grace period passes.
+    mutating func beginStop(group: inout TaskGroup<SlotEvent>) {
+        guard !stopping else { return }
+        stopping = true
+        dispatcher.emit(.stopping(inFlight: inFlight, grace: configuration.gracePeriod))
+        guard inFlight > 0 else { return }
+        let deadline = dispatcher.clock.now().addingTimeInterval(configuration.gracePeriod.seconds)
+        group.addTask { [clock = dispatcher.clock] in
+            do {
+                try await clock.sleep(until: deadline)
+                return .graceExpired
+            } catch {
+                return .timer(deadline)
+            }
+        }
+    }
+
+    func counts() -> Result<JobCounts, DispatchError> {
+        do {
+            return .success(try store.jobCounts(campaign: campaign))
+        } catch {
+            return .failure(.store(error))
+        }
+    }
+
+    func emitProgress() {
+        guard case .success(let counts) = counts() else { return }
+        let now = dispatcher.clock.now()
+        let minutes = now.timeIntervalSince(startedAt) / 60
+        var rate: Double? = nil
+        var eta: Date? = nil
+        if endedCalls > 0, minutes > 0 {
+            let perMinute = Double(endedCalls) / minutes
+            rate = perMinute
+            let left = counts.queued + counts.active
+            eta = now.addingTimeInterval(Double(left) / perMinute * 60)
+        }
+        dispatcher.emit(
+            .progress(DispatchProgress(counts: counts, inFlight: inFlight, callsPerMinute: rate, estimatedEnd: eta)))
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// Gives a finished call its outcome label from the summary text Poku returns.
+///
+/// The API reports no structured outcome, only a summary written by the agent, so the label comes
+/// from regular expressions over that text: the user's rules first (in file order), then the
+/// defaults for voicemail, no answer and busy. A call that produced no result is `no_result`,
+/// which retries treat like no answer.
+public struct OutcomeRules: Sendable {
+    public static let answered = "answered"
+    public static let voicemail = "voicemail"
+    public static let noAnswer = "no_answer"
+    public static let busy = "busy"
+    public static let noResult = "no_result"
+
+    /// One `label: regex` rule.
+    public struct Rule: Sendable {
+        public var label: String
+        public var pattern: String
+        let regex: NSRegularExpression
+
+        /// Compiles `pattern` case-insensitively.
+        public init(label: String, pattern: String) throws {
+            self.label = label
+            self.pattern = pattern
+            self.regex = try NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+        }
+
+        func matches(_ text: String) -> Bool {
+            regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        }
+    }
+
+    /// The user's rules, tried before `defaultRules`.
+    public var userRules: [Rule]
+
+    // The patterns are fixed and known to compile.
+    // swift-format-ignore: NeverUseForceTry
+    public static let defaultRules: [Rule] = [
+        try! Rule(label: voicemail, pattern: #"voice ?mail|answering machine|left (a|the) message|leave a message"#),
+        try! Rule(
+            label: noAnswer,
+            pattern: #"no answer|not answer|(didn't|did not|never) (pick|answer)|unanswered|no one (picked|answered)"#),
+        try! Rule(label: busy, pattern: #"\bbusy\b|engaged tone"#),
+    ]
+
+    public init(userRules: [Rule] = []) {
+        self.userRules = userRules
+    }
+
+    /// Reads a rules file: one `label: regex` a line; blank lines and lines starting with `#` are skipped.
+    public init(contentsOf path: String) throws(OutcomeRulesError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .cannotRead(path: path, reason: error.localizedDescription)
+        }
+        try self.init(parsing: text, file: path)
+    }
+
+    /// Parses rules text; `file` names it in errors.
+    public init(parsing text: String, file: String) throws(OutcomeRulesError) {
+        var rules: [Rule] = []
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let colon = line.firstIndex(of: ":") else {
+                throw .badLine(file: file, line: lineNumber, text: line)
+            }
+            let label = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let pattern = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            guard Self.isValidLabel(label) else {
+                throw .badLabel(file: file, line: lineNumber, label: label)
+            }
+            guard !pattern.isEmpty else { throw .badLine(file: file, line: lineNumber, text: line) }
+            do {
+                rules.append(try Rule(label: label, pattern: pattern))
+            } catch {
+                throw .badRegex(file: file, line: lineNumber, pattern: pattern, reason: "\(error.localizedDescription)")
+            }
+        }
+        self.init(userRules: rules)
+    }
+
+    /// Labels are short identifiers so they work as `--retry-on` values and CSV cells.
+    public static func isValidLabel(_ label: String) -> Bool {
+        !label.isEmpty && label.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+    }
+
+    /// The label of a call that ended with `completion` (`nil`: ended without a result).
+    public func label(for completion: CallCompletion?) -> String {
+        guard let completion else { return Self.noResult }
+        let summary = completion.summary ?? ""
+        for rule in userRules + Self.defaultRules where rule.matches(summary) {
+            return rule.label
+        }
+        return Self.answered
+    }
+}
+
+/// A rules file that cannot be used, with the place to fix it.
+public enum OutcomeRulesError: Error, Sendable, Equatable, CustomStringConvertible {
+    case cannotRead(path: String, reason: String)
+    case badLine(file: String, line: Int, text: String)
+    case badLabel(file: String, line: Int, label: String)
+    case badRegex(file: String, line: Int, pattern: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotRead(let path, let reason):
+            return "cannot read the outcome rules file \(path): \(reason)"
+        case .badLine(let file, let line, let text):
+            return "\(file):\(line): '\(text)' is not a rule; write one 'label: regex' a line"
+        case .badLabel(let file, let line, let label):
+            return "\(file):\(line): '\(label)' is not a label; use a-z, 0-9 and _ (e.g. interested)"
+        case .badRegex(let file, let line, let pattern, let reason):
+            return "\(file):\(line): the regular expression '\(pattern)' does not compile: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,475 @@
+import Foundation
+import GRDB
+
+/// A queued job the dispatcher may dial next, with everything its POST needs.
+public struct DueJob: Sendable, Equatable {
+    public var id: Int64
+    public var phone: String
+    /// Attempts already used (before this one).
+    public var attempts: Int
+    /// The request body, with row overrides applied over the campaign defaults.
+    public var request: CallRequest
+    /// The recipient's IANA zone: the row's, else the campaign's; `nil` leaves it to the run's default.
+    public var timeZone: String?
+}
+
+/// The row written before a POST: the proof that a call may be under way.
+public struct AttemptIntent: Sendable, Equatable {
+    public var jobID: Int64
+    public var attemptID: Int64
+    /// The job's attempt count including this one (what retry policy counts).
+    public var attemptNumber: Int
+    /// The job's `last_attempt_at` before the intent, restored if the intent is undone.
+    var previousLastAttemptAt: String?
+}
+
+/// A placed call being followed by its interactionId.
+public struct FollowedCall: Sendable, Equatable {
+    public var jobID: Int64
+    public var attemptID: Int64
+    public var attemptNumber: Int
+    public var phone: String
+    public var interactionID: String
+}
+
+/// What `recoverAtStart` found from an earlier run.
+public struct Recovery: Sendable, Equatable {
+    /// Jobs found in `dialing`: the process died between the intent and the POST's answer. Now `unknown`.
+    public var unknownJobIDs: [Int64]
+    /// Jobs found `in_progress`, to follow again by interactionId (never to redial).
+    public var inProgress: [FollowedCall]
+}
+
+/// How an ended call leaves its job.
+public enum EndDisposition: Sendable, Equatable {
+    case completed
+    case retry(at: Date)
+    /// Attempts used up on a retryable outcome.
+    case failed(reason: String)
+}
+
+/// The result fields of an ended call.
+public struct EndedCall: Sendable, Equatable {
+    public var outcome: String
+    public var summary: String?
+    public var recordingURL: String?
+    public var rawJSON: String?
+
+    public init(outcome: String, summary: String?, recordingURL: String?, rawJSON: String?) {
+        self.outcome = outcome
+        self.summary = summary
+        self.recordingURL = recordingURL
+        self.rawJSON = rawJSON
+    }
+}
+
+/// Jobs of a campaign by status, for progress lines and for deciding when a run is over.
+public struct JobCounts: Sendable, Equatable {
+    public var byStatus: [String: Int] = [:]
+
+    public init(byStatus: [String: Int] = [:]) { self.byStatus = byStatus }
+
+    public subscript(status: String) -> Int { byStatus[status] ?? 0 }
+    public var total: Int { byStatus.values.reduce(0, +) }
+    public var queued: Int { self["queued"] }
+    public var completed: Int { self["completed"] }
+    public var failed: Int { self["failed"] }
+    public var unknown: Int { self["unknown"] }
+    public var active: Int { self["dialing"] + self["in_progress"] }
+    /// Jobs in an end state: nothing more will happen to them without a person.
+    public var finished: Int { completed + failed + unknown + self["cancelled"] + self["suppressed"] }
+}
+
+/// What `campaign resolve` does with `unknown` jobs.
+public enum ResolveAction: String, Sendable {
+    /// Queue the job again: the user checked that no call reached the person, or wants another one.
+    case requeue
+    /// Close the job as completed: the user knows the call happened.
+    case done
+}
+
+/// The store operations of `campaign run`, in the dispatcher's words. All their SQL is here.
+extension CampaignStore {
+    /// Brings the database back to a state a run can start from, after an earlier run stopped or died.
+    ///
+    /// A job in `dialing` had its intent committed but its POST's answer never recorded: a call may be
+    /// ringing, so it becomes `unknown` (never redialled automatically). `in_progress` jobs have an
+    /// interactionId and are returned to be followed, not placed again.
+    public func recoverAtStart(campaign: CampaignRecord, now: Date) throws(StoreError) -> Recovery {
+        let stamp = Timestamp.string(now)
+        return try write { db in
+            let dialing = try Int64.fetchAll(
+                db, sql: "SELECT id FROM jobs WHERE campaign_id = ? AND status = 'dialing' ORDER BY id",
+                arguments: [campaign.id])
+            let reason = "the run stopped while this call was being placed; a call may have been made"
+            for jobID in dialing {
+                try db.execute(
+                    sql: """
+                        UPDATE attempts SET state = 'unknown', ended_at = ?, error = ?
+                        WHERE job_id = ? AND state = 'dialing'
+                        """, arguments: [stamp, reason, jobID])
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET status = 'unknown', error = ?, review_reason = ?, updated_at = ? WHERE id = ?
+                        """,
+                    arguments: [
+                        reason, "check whether the call reached the person, then campaign resolve",
+                        stamp, jobID,
+                    ])
+            }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT j.id, a.id, j.attempts, j.phone_e164, j.interaction_id FROM jobs j
+                    JOIN attempts a ON a.job_id = j.id AND a.interaction_id = j.interaction_id
+                    WHERE j.campaign_id = ? AND j.status = 'in_progress' AND j.interaction_id IS NOT NULL
+                    ORDER BY j.id
+                    """, arguments: [campaign.id])
+            let following = rows.map {
+                FollowedCall(jobID: $0[0], attemptID: $0[1], attemptNumber: $0[2], phone: $0[3], interactionID: $0[4])
+            }
+            return Recovery(unknownJobIDs: dialing, inProgress: following)
+        }
+    }
+
+    /// The next queued job due at `now` (its `next_attempt_at` passed or unset), oldest first.
+    ///
+    /// Queued jobs whose number has since been added to the suppression list become `suppressed` here,
+    /// in the same transaction, so a suppressed number is never handed out to be dialled.
+    /// The job stays `queued` until `recordAttemptIntent`, which refuses a job that is no longer queued;
+    /// the run lock makes this process the only one handing out jobs.
+    public func claimNextDueJob(campaign: CampaignRecord, now: Date) throws(StoreError) -> DueJob? {
+        let stamp = Timestamp.string(now)
+        return try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'suppressed', updated_at = ?
+                    WHERE campaign_id = ? AND status = 'queued' AND phone_e164 IN (SELECT phone_e164 FROM suppressed)
+                    """, arguments: [stamp, campaign.id])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id, phone_e164, attempts, prompt, language, voice, from_number, transfer_to, timezone
+                        FROM jobs
+                        WHERE campaign_id = ? AND status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                        ORDER BY COALESCE(next_attempt_at, ''), id LIMIT 1
+                        """, arguments: [campaign.id, stamp])
+            else { return nil }
+            let defaults = campaign.defaults
+            let request = CallRequest(
+                prompt: row[3], to: row[1], from: row[6] ?? defaults.from, transferTo: row[7] ?? defaults.transferTo,
+                language: row[4] ?? defaults.language, voice: row[5] ?? defaults.voice)
+            return DueJob(
+                id: row[0], phone: row[1], attempts: row[2], request: request,
+                timeZone: row[8] ?? defaults.timezone)
+        }
+    }
+
+    /// The earliest `next_attempt_at` of the campaign's queued jobs (`now`-or-earlier when one is due),
+    /// or `nil` when nothing is queued.
+    public func nextQueuedTime(campaign: CampaignRecord) throws(StoreError) -> Date? {
+        try read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*), MIN(COALESCE(next_attempt_at, '')) FROM jobs
+                    WHERE campaign_id = ? AND status = 'queued'
+                    """, arguments: [campaign.id])
+            guard let row, (row[0] as Int) > 0 else { return nil }
+            let text: String = row[1]
+            return text.isEmpty ? Date.distantPast : Timestamp.date(text)
+        }
+    }
+
+    /// Keeps a queued job waiting until `until` (outside its calling window): it is not failed.
+    public func postpone(jobID: Int64, until: Date, now: Date) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE jobs SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'",
+                arguments: [Timestamp.string(until), Timestamp.string(now), jobID])
+        }
+    }
+
+    /// Writes the intent to call: an attempt row in `dialing`, the job in `dialing` with one more attempt.
+    ///
+    /// This is committed (synchronous=FULL) before the POST is sent. The API has no idempotency key,
+    /// so if the process dies mid-request the only safe reading of the database is "a call may have been
+    /// placed": recovery turns such a job `unknown` instead of dialling the person a second time.
+    public func recordAttemptIntent(jobID: Int64, now: Date) throws(StoreError) -> AttemptIntent {
+        let stamp = Timestamp.string(now)
+        return try write { db in
+            guard
+                let job = try Row.fetchOne(
+                    db, sql: "SELECT status, attempts, last_attempt_at FROM jobs WHERE id = ?", arguments: [jobID]),
+                (job[0] as String) == "queued"
+            else { throw DispatchStoreError.jobNotQueued(jobID: jobID) }
+            let attempts: Int = job[1] + 1
+            let number =
+                try Int.fetchOne(
+                    db, sql: "SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM attempts WHERE job_id = ?",
+                    arguments: [jobID]) ?? 1
+            try db.execute(
+                sql: "INSERT INTO attempts (job_id, attempt_number, state, started_at) VALUES (?, ?, 'dialing', ?)",
+                arguments: [jobID, number, stamp])
+            let attemptID = db.lastInsertedRowID
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'dialing', attempts = ?, last_attempt_at = ?, next_attempt_at = NULL,
+                        updated_at = ? WHERE id = ?
+                    """, arguments: [attempts, stamp, stamp, jobID])
+            return AttemptIntent(
+                jobID: jobID, attemptID: attemptID, attemptNumber: attempts, previousLastAttemptAt: job[2])
+        }
+    }
+
+    /// The POST answered with an interactionId: the call is under way and is followed from now on.
+    public func recordPlaced(_ intent: AttemptIntent, interactionID: String, rawJSON: String?, now: Date)
+        throws(StoreError)
+    {
+        let stamp = Timestamp.string(now)
+        try write { db in
+            try db.execute(
+                sql: "UPDATE attempts SET state = 'placed', interaction_id = ?, http_status = 200, raw_response = ? "
+                    + "WHERE id = ?", arguments: [interactionID, rawJSON, intent.attemptID])
+            try db.execute(
+                sql: "UPDATE jobs SET status = 'in_progress', interaction_id = ?, updated_at = ? WHERE id = ?",
+                arguments: [interactionID, stamp, intent.jobID])
+        }
+    }
+
+    /// A call ended: the attempt's result and the job's next state, in one transaction.
+    public func recordEnded(
+        jobID: Int64, attemptID: Int64, result: EndedCall, disposition: EndDisposition, now: Date
+    ) throws(StoreError) {
+        let stamp = Timestamp.string(now)
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE attempts SET state = 'ended', ended_at = ?, outcome = ?, summary = ?, recording_url = ?,
+                        raw_response = COALESCE(?, raw_response) WHERE id = ?
+                    """,
+                arguments: [stamp, result.outcome, result.summary, result.recordingURL, result.rawJSON, attemptID])
+            let status: String
+            var nextAttempt: String? = nil
+            var completedAt: String? = nil
+            var error: String? = nil
+            switch disposition {
+            case .completed:
+                status = "completed"
+                completedAt = stamp
+            case .retry(let at):
+                status = "queued"
+                nextAttempt = Timestamp.string(at)
+            case .failed(let reason):
+                status = "failed"
+                completedAt = stamp
+                error = reason
+            }
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = ?, outcome = ?, summary = ?, recording_url = ?, next_attempt_at = ?,
+                        completed_at = ?, error = ?, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [
+                    status, result.outcome, result.summary, result.recordingURL, nextAttempt, completedAt, error,
+                    stamp, jobID,
+                ])
+        }
+    }
+
+    /// The API refused the request (400/422): no call was placed; the job fails with the API's message.
+    public func recordRejected(_ intent: AttemptIntent, httpStatus: Int, message: String, now: Date)
+        throws(StoreError)
+    {
+        let stamp = Timestamp.string(now)
+        let error = "rejected by the API (\(httpStatus)): \(message)"
+        try write { db in
+            try db.execute(
+                sql: "UPDATE attempts SET state = 'rejected', ended_at = ?, http_status = ?, error = ? WHERE id = ?",
+                arguments: [stamp, httpStatus, error, intent.attemptID])
+            try db.execute(
+                sql: "UPDATE jobs SET status = 'failed', error = ?, completed_at = ?, updated_at = ? WHERE id = ?",
+                arguments: [error, stamp, stamp, intent.jobID])
+        }
+    }
+
+    /// The POST's result is unknown (5xx, timeout or reset after sending): a call may be ringing, so
+    /// the job becomes `unknown` and waits for a person (`campaign resolve`).
+    public func recordUnknown(_ intent: AttemptIntent, httpStatus: Int?, reason: String, now: Date)
+        throws(StoreError)
+    {
+        let stamp = Timestamp.string(now)
+        let error = "the API's answer was lost (\(httpStatus.map { "HTTP \($0)" } ?? "no response")): \(reason)"
+        try write { db in
+            try db.execute(
+                sql: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ? WHERE id = ?",
+                arguments: [stamp, httpStatus, error, intent.attemptID])
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'unknown', error = ?, review_reason = ?, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [
+                    error, "a call may have been placed; check, then campaign resolve --requeue or --done", stamp,
+                    intent.jobID,
+                ])
+        }
+    }
+
+    /// The request was refused before any call was placed (429, 503 with Retry-After, connection
+    /// failure): the attempt is given back and the job is queued again, due at `retryAt` (nil: now).
+    public func recordNotPlaced(
+        _ intent: AttemptIntent, httpStatus: Int?, reason: String, retryAt: Date?, now: Date
+    ) throws(StoreError) {
+        let stamp = Timestamp.string(now)
+        try write { db in
+            try db.execute(
+                sql: "UPDATE attempts SET state = 'not_placed', ended_at = ?, http_status = ?, error = ? WHERE id = ?",
+                arguments: [stamp, httpStatus, reason, intent.attemptID])
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), next_attempt_at = ?,
+                        updated_at = ? WHERE id = ?
+                    """, arguments: [retryAt.map(Timestamp.string), stamp, intent.jobID])
+        }
+    }
+
+    /// Takes back an intent whose request was refused for the whole account (401/402): no call was
+    /// placed, so the job is left exactly as it was before the intent.
+    public func undoAttemptIntent(_ intent: AttemptIntent, now: Date) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "DELETE FROM attempts WHERE id = ? AND state = 'dialing'", arguments: [intent.attemptID])
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?
+                    WHERE id = ? AND status = 'dialing'
+                    """, arguments: [intent.previousLastAttemptAt, intent.jobID])
+        }
+    }
+
+    /// The status endpoint does not know the interaction (404). The call was placed, its result cannot
+    /// be learnt: the job is kept, as `unknown` with a review reason, so it is never redialled
+    /// automatically and `campaign resolve` can settle it.
+    public func markNeedsReview(jobID: Int64, attemptID: Int64, reason: String, now: Date) throws(StoreError) {
+        let stamp = Timestamp.string(now)
+        try write { db in
+            try db.execute(
+                sql: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = 404, error = ? WHERE id = ?",
+                arguments: [stamp, reason, attemptID])
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'unknown', review_reason = ?, error = ?, updated_at = ? WHERE id = ?
+                    """, arguments: [reason, reason, stamp, jobID])
+        }
+    }
+
+    /// The campaign's jobs by status.
+    public func jobCounts(campaign: CampaignRecord) throws(StoreError) -> JobCounts {
+        try read { db in
+            var counts = JobCounts()
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT status, COUNT(*) FROM jobs WHERE campaign_id = ? GROUP BY status",
+                arguments: [campaign.id])
+            for row in rows { counts.byStatus[row[0]] = row[1] }
+            return counts
+        }
+    }
+
+    /// Settles `unknown` jobs a person has checked: `jobIDs` nil means every unknown job of the campaign.
+    /// Returns the number of jobs changed; ids that are not unknown jobs of the campaign are listed in
+    /// the error instead of being ignored silently.
+    @discardableResult
+    public func resolveUnknown(
+        campaign: CampaignRecord, jobIDs: [Int64]?, action: ResolveAction, now: Date
+    ) throws(StoreError) -> Int {
+        let stamp = Timestamp.string(now)
+        return try write { db in
+            let unknown = Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT id FROM jobs WHERE campaign_id = ? AND status = 'unknown'",
+                    arguments: [campaign.id]))
+            let targets: [Int64]
+            if let jobIDs {
+                let wrong = jobIDs.filter { !unknown.contains($0) }
+                guard wrong.isEmpty else { throw DispatchStoreError.notUnknown(jobIDs: wrong) }
+                targets = jobIDs
+            } else {
+                targets = unknown.sorted()
+            }
+            for jobID in targets {
+                switch action {
+                case .requeue:
+                    try db.execute(
+                        sql: """
+                            UPDATE jobs SET status = 'queued', next_attempt_at = NULL, review_reason = NULL,
+                                updated_at = ? WHERE id = ?
+                            """, arguments: [stamp, jobID])
+                case .done:
+                    try db.execute(
+                        sql: """
+                            UPDATE jobs SET status = 'completed', outcome = COALESCE(outcome, 'resolved'),
+                                review_reason = NULL, completed_at = ?, updated_at = ? WHERE id = ?
+                            """, arguments: [stamp, stamp, jobID])
+                }
+            }
+            return targets.count
+        }
+    }
+}
+
+/// A dispatch operation that does not fit the job's current state.
+public enum DispatchStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case jobNotQueued(jobID: Int64)
+    case notUnknown(jobIDs: [Int64])
+
+    public var description: String {
+        switch self {
+        case .jobNotQueued(let jobID):
+            return "job \(jobID) is no longer queued; another run may be working this database"
+        case .notUnknown(let jobIDs):
+            return "not unknown jobs of this campaign: \(jobIDs.map(String.init).joined(separator: ", ")); "
+                + "campaign report lists the jobs that need review"
+        }
+    }
+}
+
+/// One job's dispatch state, for `campaign resolve`, progress and tests.
+public struct JobSnapshot: Sendable, Equatable {
+    public var id: Int64
+    public var phone: String
+    public var status: String
+    public var attempts: Int
+    public var nextAttemptAt: String?
+    public var interactionID: String?
+    public var outcome: String?
+    public var reviewReason: String?
+    /// When the last attempt's intent was recorded (just before its POST).
+    public var lastAttemptAt: String?
+    /// The attempt rows' states, oldest first.
+    public var attemptStates: [String]
+}
+
+extension CampaignStore {
+    /// Every job of the campaign with its attempts, in import order.
+    public func jobSnapshots(campaign: CampaignRecord) throws(StoreError) -> [JobSnapshot] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT j.id, j.phone_e164, j.status, j.attempts, j.next_attempt_at, j.interaction_id, j.outcome,
+                        j.review_reason, j.last_attempt_at,
+                        (SELECT group_concat(state, ',') FROM (SELECT state FROM attempts a WHERE a.job_id = j.id
+                            ORDER BY a.attempt_number))
+                    FROM jobs j WHERE j.campaign_id = ? ORDER BY j.id
+                    """, arguments: [campaign.id])
+            return rows.map { row in
+                let states: String? = row[9]
+                return JobSnapshot(
+                    id: row[0], phone: row[1], status: row[2], attempts: row[3], nextAttemptAt: row[4],
+                    interactionID: row[5], outcome: row[6], reviewReason: row[7], lastAttemptAt: row[8],
+                    attemptStates: states.map { $0.split(separator: ",").map(String.init) } ?? [])
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import CampaignKit
+import Foundation
+
+struct ResolveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolve",
+        abstract: "Settle jobs left 'unknown' (a call may have been placed): requeue them or mark them done.",
+        discussion: """
+            A job is unknown when the API's answer to placing its call was lost, so the person may or may \
+            not have been called. campaign never redials these by itself. Check (e.g. in Poku's dashboard), \
+            then: --requeue to call again on the next run, or --done to close the job.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "The campaign (default: the only one in the database).")
+    var campaign: String?
+
+    @Flag(help: "Queue the jobs again: the next run calls them.")
+    var requeue = false
+
+    @Flag(help: "Mark the jobs done: they are not called again.")
+    var done = false
+
+    @Flag(help: "Every unknown job of the campaign.")
+    var all = false
+
+    @Argument(help: "Job ids (campaign report lists the unknown jobs).")
+    var jobIDs: [Int64] = []
+
+    func run() throws {
+        // Checked here rather than in validate() so that bad usage exits 2, as DESIGN.md's exit statuses say
+        // (ArgumentParser's validation failures exit 64).
+        guard requeue != done else {
+            printError("error: choose one of --requeue (call again) or --done (close the jobs)")
+            throw ExitStatus.usage
+        }
+        guard all != !jobIDs.isEmpty else {
+            printError("error: give the job ids to settle, or --all for every unknown job (not both)")
+            throw ExitStatus.usage
+        }
+        do {
+            let store = try CampaignStore(path: database.db)
+            let record = try store.resolveCampaign(campaign)
+            // A running dispatcher owns the jobs; settling them under it would race with its writes.
+            let lock = try RunLock.acquire(databasePath: database.db)
+            defer { withExtendedLifetime(lock) {} }
+            let changed = try store.resolveUnknown(
+                campaign: record, jobIDs: all ? nil : jobIDs, action: requeue ? .requeue : .done, now: Date())
+            print(requeue ? "requeued \(changed) job(s); campaign run calls them" : "marked \(changed) job(s) done")
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+}

@@ -1,0 +1,372 @@
+import ArgumentParser
+import CampaignKit
+import PokuSimulator
+import Foundation
+import Synchronization
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Place the campaign's calls with a bounded worker pool and follow each to its end.",
+        discussion: """
+            Every outcome is written to the database as it happens, so Ctrl-C (or a crash) loses nothing: \
+            run again to continue. The first Ctrl-C stops placing calls and follows the calls in flight for \
+            a grace period; a second one exits at once. A call whose placement cannot be confirmed becomes \
+            'unknown' and is never redialled automatically: see campaign report, then campaign resolve.
+            The API key is read from the environment variable POKU_API_KEY only.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "The campaign (default: the only one in the database).")
+    var campaign: String?
+
+    @Option(help: "Calls in flight at most.")
+    var maxParallel: Int = 5
+
+    @Option(help: "Cap on how fast new calls start, e.g. 30/min.")
+    var rate: String?
+
+    @Option(help: "Wait between status polls of a call (jittered), e.g. 5s.")
+    var pollInterval: String = "5s"
+
+    @Option(help: "Attempts per contact in all, the first one included.")
+    var maxAttempts: Int = 3
+
+    @Option(help: "Wait before the first retry; each later retry waits twice as long (with jitter), e.g. 30m.")
+    var retryDelay: String = "30m"
+
+    @Option(help: "Outcome labels worth a retry, comma separated.")
+    var retryOn: String = "no_answer,busy,no_result"
+
+    @Option(help: "A file of 'label: regex' lines that label calls from their summary, tried before the defaults.")
+    var outcomeRules: String?
+
+    @Option(help: "When calls may start, in each recipient's local time, e.g. 09:00-20:00.")
+    var window: String?
+
+    @Option(help: "IANA zone for recipients whose row and campaign name none (default: this machine's).")
+    var timezone: String?
+
+    @Option(help: "How long in-flight calls are still followed after Ctrl-C, e.g. 60s.")
+    var gracePeriod: String = "60s"
+
+    @Flag(help: "Place calls with waitForCallEnd instead of polling their status.")
+    var waitForCallEnd = false
+
+    @Flag(help: "Do not sleep for retries or calling windows: exit and say when to run again.")
+    var noWait = false
+
+    @Option(help: "The API's base URL (env POKU_API_URL).")
+    var apiUrl: String = ProcessInfo.processInfo.environment["POKU_API_URL"] ?? "https://api.pokulabs.com"
+
+    @Flag(help: "Run against the built-in simulator: no account, no real phone rings.")
+    var simulate = false
+
+    @Option(help: "With --simulate: the mean length of a simulated call, e.g. 3s.")
+    var simulateCallDuration = "3s"
+
+    @Option(help: "With --simulate: the seed that decides the simulated outcomes.")
+    var simulateSeed: UInt64 = 1
+
+    func run() async throws {
+        let apiKey = ProcessInfo.processInfo.environment["POKU_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if apiKey == nil && !simulate {
+            printError(
+                "error: no API key: set the environment variable POKU_API_KEY, or pass --simulate to rehearse "
+                    + "the campaign against the built-in simulator")
+            throw ExitStatus.usage
+        }
+        let configuration: DispatchConfiguration
+        do {
+            configuration = try makeConfiguration()
+        } catch {
+            throw ExitStatus.report(error)
+        }
+
+        let store: CampaignStore
+        let record: CampaignRecord
+        let lock: RunLock
+        do {
+            store = try CampaignStore(path: database.db)
+            record = try store.resolveCampaign(campaign)
+            lock = try RunLock.acquire(databasePath: database.db)
+        } catch {
+            throw ExitStatus.report(error)
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        let connection: CallingConnection
+        do {
+            connection = try await CallingConnection.make(
+                simulate: simulate, apiURL: apiUrl, apiKey: apiKey, maxParallel: maxParallel,
+                simulation: PokuSimulator.Configuration(
+                    seed: simulateSeed, callDuration: .uniform(mean: try DurationParser().parse(simulateCallDuration))))
+        } catch {
+            throw ExitStatus.report(error)
+        }
+
+        let printer = ProgressPrinter(interactive: isatty(STDOUT_FILENO) == 1)
+        let dispatcher = Dispatcher(
+            store: store, campaign: record, client: connection.client, configuration: configuration,
+            onEvent: { printer.show($0) })
+        let interrupts = InterruptHandler { first in
+            if first {
+                dispatcher.requestStop()
+                printer.note(
+                    "stopping: no new calls; following the calls in flight for up to "
+                        + "\(gracePeriod) (Ctrl-C again to exit now, still resumable)")
+            } else {
+                printer.note("exiting now; everything is saved: run campaign run again to continue")
+                Foundation.exit(ExitStatus.interrupted.rawValue)
+            }
+        }
+        defer { interrupts.cancel() }
+
+        let result: RunResult
+        do {
+            result = try await dispatcher.run()
+        } catch {
+            await connection.shutdown()
+            printer.finishLine()
+            throw ExitStatus.report(error)
+        }
+        await connection.shutdown()
+        printer.finishLine()
+        print(RunSummaryText.render(result, campaign: record.name))
+        if case .stopped = result { throw ExitStatus.interrupted }
+    }
+
+    /// Reads the flags into the dispatcher's settings, with the library's parsers and their error texts.
+    func makeConfiguration() throws -> DispatchConfiguration {
+        guard maxParallel >= 1 else { throw RunOptionError("--max-parallel must be at least 1") }
+        guard maxAttempts >= 1 else { throw RunOptionError("--max-attempts must be at least 1") }
+        let durations = DurationParser()
+        let retry = RetryPolicy(
+            maxAttempts: maxAttempts, baseDelay: try durations.parse(retryDelay),
+            retryableOutcomes: try RetryPolicy.outcomes(fromList: retryOn))
+        var zone = TimeZone.current
+        if let timezone {
+            guard let named = TimeZone(identifier: timezone) else {
+                throw RunOptionError("--timezone '\(timezone)' is not an IANA time zone (e.g. America/New_York)")
+            }
+            zone = named
+        }
+        let poll = try durations.parse(pollInterval)
+        guard poll > .zero else { throw RunOptionError("--poll-interval must be more than 0") }
+        return DispatchConfiguration(
+            maxParallel: maxParallel, pollInterval: poll, waitForCallEnd: waitForCallEnd, retry: retry,
+            outcomeRules: try outcomeRules.map { path throws in try OutcomeRules(contentsOf: path) } ?? OutcomeRules(),
+            window: try window.map { text throws in try CallingWindow(parsing: text) }, defaultTimeZone: zone,
+            rate: try rate.map { text throws in try RatePacer(parsing: text) }, noWait: noWait,
+            gracePeriod: try durations.parse(gracePeriod))
+    }
+}
+
+/// A flag value `run` cannot use.
+struct RunOptionError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The calling client a run talks to, and how to close it.
+struct CallingConnection {
+    var client: any CallingClient
+    var shutdown: @Sendable () async -> Void
+
+    /// The one place the calling client is constructed. With `simulate`, the built-in simulator
+    /// starts in this process on a free loopback port and the real HTTP client talks to it, so a
+    /// rehearsal exercises the same code as a real campaign. The key is passed through, never printed.
+    static func make(
+        simulate: Bool, apiURL: String, apiKey: String?, maxParallel: Int, simulation: PokuSimulator.Configuration
+    ) async throws -> CallingConnection {
+        let connections = max(64, maxParallel + 8)
+        if simulate {
+            let simulator = try await PokuSimulator.start(simulation)
+            let client = PokuClient(
+                configuration: .init(baseURL: simulator.baseURL, maxConnections: connections),
+                apiKey: simulation.apiKey)
+            return CallingConnection(client: client) {
+                await client.shutdown()
+                await simulator.shutdown()
+            }
+        }
+        guard let url = URL(string: apiURL), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+            throw RunOptionError("--api-url \(apiURL) is not an http(s) URL")
+        }
+        let client = PokuClient(configuration: .init(baseURL: url, maxConnections: connections), apiKey: apiKey ?? "")
+        return CallingConnection(client: client) { await client.shutdown() }
+    }
+}
+
+/// SIGINT without blocking: a dispatch signal source calls `handler(true)` on the first Ctrl-C and
+/// `handler(false)` on every later one.
+// @unchecked: DispatchSource is thread-safe but not annotated; `count` is behind a Mutex.
+final class InterruptHandler: @unchecked Sendable {
+    private let source: any DispatchSourceSignal
+    private let count = Mutex(0)
+
+    init(handler: @escaping @Sendable (_ first: Bool) -> Void) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "campaign.sigint"))
+        source.setEventHandler { [weak self] in
+            guard let self else { return }
+            let seen = self.count.withLock { value -> Int in
+                value += 1
+                return value
+            }
+            handler(seen == 1)
+        }
+        source.resume()
+    }
+
+    func cancel() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}
+
+/// Shows a run's events: one updating line on a terminal, plain log lines otherwise.
+final class ProgressPrinter: Sendable {
+    let interactive: Bool
+    private let state = Mutex(State())
+
+    private struct State {
+        var lineShown = false
+        var lastProgress: DispatchProgress?
+        var lastPlainProgress = Date.distantPast
+    }
+
+    init(interactive: Bool) { self.interactive = interactive }
+
+    func show(_ event: DispatchEvent) {
+        switch event {
+        case .progress(let progress):
+            state.withLock { state in
+                state.lastProgress = progress
+                if interactive {
+                    write("\r\u{1B}[2K" + Self.line(progress))
+                    state.lineShown = true
+                } else if Date().timeIntervalSince(state.lastPlainProgress) >= 10 {
+                    state.lastPlainProgress = Date()
+                    write(Self.line(progress) + "\n")
+                }
+            }
+        case .placed(let jobID, let phone, let attempt):
+            if !interactive { note("job \(jobID) \(phone): calling (attempt \(attempt))") }
+        case .ended(let jobID, let phone, let outcome, let disposition):
+            if !interactive { note("job \(jobID) \(phone): \(outcome), \(Self.text(disposition))") }
+        default:
+            if let text = Self.text(event) { note(text) }
+        }
+    }
+
+    /// A line of its own, above the progress line on a terminal.
+    func note(_ text: String) {
+        state.withLock { state in
+            if interactive && state.lineShown {
+                write("\r\u{1B}[2K" + text + "\n")
+                if let progress = state.lastProgress { write(Self.line(progress)) }
+            } else {
+                write(text + "\n")
+            }
+        }
+    }
+
+    func finishLine() {
+        state.withLock { state in
+            if interactive && state.lineShown { write("\n") }
+            state.lineShown = false
+        }
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func line(_ progress: DispatchProgress) -> String {
+        let counts = progress.counts
+        var parts = [
+            "done \(counts.finished)/\(counts.total)", "in flight \(progress.inFlight)", "queued \(counts.queued)",
+            "failed \(counts.failed)", "unknown \(counts.unknown)",
+        ]
+        if let rate = progress.callsPerMinute { parts.append(String(format: "%.1f calls/min", rate)) }
+        if let eta = progress.estimatedEnd { parts.append("ETA \(clockTime(eta))") }
+        return parts.joined(separator: " · ")
+    }
+
+    static func text(_ disposition: EndDisposition) -> String {
+        switch disposition {
+        case .completed: return "done"
+        case .retry(let at): return "retry at \(clockTime(at))"
+        case .failed(let reason): return "failed: \(reason)"
+        }
+    }
+
+    static func text(_ event: DispatchEvent) -> String? {
+        switch event {
+        case .recovered(let recovery):
+            var parts: [String] = []
+            if !recovery.unknownJobIDs.isEmpty {
+                parts.append(
+                    "\(recovery.unknownJobIDs.count) job(s) were mid-call when the last run stopped and are now "
+                        + "unknown (never redialled automatically; see campaign report, then campaign resolve)")
+            }
+            if !recovery.inProgress.isEmpty {
+                parts.append("following \(recovery.inProgress.count) call(s) placed by the last run")
+            }
+            return parts.joined(separator: "; ")
+        case .rejected(let jobID, let phone, let message):
+            return "job \(jobID) \(phone): rejected by the API: \(message)"
+        case .unknown(let jobID, let phone, let reason):
+            return "job \(jobID) \(phone): UNKNOWN, a call may have been placed (\(reason)); not redialled"
+        case .needsReview(let jobID, let phone, let reason):
+            return "job \(jobID) \(phone): needs review: \(reason)"
+        case .outsideWindow(let jobID, let phone, let until):
+            return "job \(jobID) \(phone): outside the calling window, waits until \(clockTime(until))"
+        case .paused(let until, let reason):
+            return "pausing new calls until \(clockTime(until)): \(reason)"
+        case .circuitOpened(let until, let failures):
+            return "\(failures) failures in a row: no new calls until \(clockTime(until)), then one probe call"
+        case .circuitClosed:
+            return "the API answers again: placing calls"
+        case .sleeping(let until):
+            return "nothing due now; sleeping until \(clockTime(until)) (Ctrl-C is safe: run again later)"
+        case .stopping:
+            return nil
+        case .placed, .ended, .progress:
+            return nil
+        }
+    }
+
+    static func clockTime(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = abs(date.timeIntervalSinceNow) < 20 * 3600 ? "HH:mm:ss" : "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+}
+
+/// The words `campaign run` prints when it ends.
+enum RunSummaryText {
+    static func render(_ result: RunResult, campaign: String) -> String {
+        switch result {
+        case .finished(let counts):
+            var text = "campaign '\(campaign)' finished: \(describe(counts))"
+            if counts.unknown > 0 {
+                text +=
+                    "\n\(counts.unknown) job(s) need review: campaign report lists them; campaign resolve settles them"
+            }
+            return text
+        case .waiting(let until, let counts):
+            return "nothing due now (\(describe(counts))); the next call is due at "
+                + "\(ProgressPrinter.clockTime(until)): run campaign run again then"
+        case .stopped(let counts):
+            return "stopped (\(describe(counts))); run campaign run again to continue"
+        }
+    }
+
+    static func describe(_ counts: JobCounts) -> String {
+        counts.byStatus.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+@testable import CampaignKit
+
+@Suite("Dispatch store")
+struct DispatchStoreTests {
+    let now = Date(utc: "2026-06-01T12:00:00.000Z")
+
+    @Test("claim honours next_attempt_at and takes the oldest due job")
+    func claimDue() throws {
+        let test = try TestCampaign(contacts: 2)
+        let store = test.store
+        let first = try test.job(test.phones[0])
+        try store.postpone(jobID: first.id, until: now + 60, now: now)
+        #expect(try store.claimNextDueJob(campaign: test.campaign, now: now)?.phone == test.phones[1])
+        _ = try store.recordAttemptIntent(jobID: try test.job(test.phones[1]).id, now: now)
+        #expect(try store.claimNextDueJob(campaign: test.campaign, now: now) == nil)
+        #expect(try store.nextQueuedTime(campaign: test.campaign) == now + 60)
+        #expect(try store.claimNextDueJob(campaign: test.campaign, now: now + 60)?.phone == test.phones[0])
+    }
+
+    @Test("a queued number on the suppression list becomes suppressed and is never handed out")
+    func suppressed() throws {
+        let test = try TestCampaign(contacts: 1)
+        try test.store.addSuppressedForTest(test.phones[0], now: now)
+        #expect(try test.store.claimNextDueJob(campaign: test.campaign, now: now) == nil)
+        #expect(try test.job(test.phones[0]).status == "suppressed")
+    }
+
+    @Test("the intent is committed before the POST: a fresh connection sees the job dialing")
+    func intentCommitted() throws {
+        let test = try TestCampaign(contacts: 1)
+        let job = try test.job(test.phones[0])
+        let intent = try test.store.recordAttemptIntent(jobID: job.id, now: now)
+        #expect(intent.attemptNumber == 1)
+        let other = try CampaignStore(path: test.store.path)
+        let seen = try other.jobSnapshots(campaign: test.campaign)[0]
+        #expect(seen.status == "dialing")
+        #expect(seen.attempts == 1)
+        #expect(seen.attemptStates == ["dialing"])
+        #expect(throws: StoreError.self) { try test.store.recordAttemptIntent(jobID: job.id, now: now) }
+    }
+
+    @Test("not placed gives the attempt back; the next intent gets a new attempt row")
+    func notPlaced() throws {
+        let test = try TestCampaign(contacts: 1)
+        let job = try test.job(test.phones[0])
+        let first = try test.store.recordAttemptIntent(jobID: job.id, now: now)
+        try test.store.recordNotPlaced(first, httpStatus: 429, reason: "slow down", retryAt: nil, now: now)
+        #expect(try test.job(test.phones[0]).attempts == 0)
+        let second = try test.store.recordAttemptIntent(jobID: job.id, now: now + 10)
+        #expect(second.attemptNumber == 1)
+        #expect(try test.job(test.phones[0]).attemptStates == ["not_placed", "dialing"])
+    }
+
+    @Test("an undone intent leaves the job exactly as before")
+    func undo() throws {
+        let test = try TestCampaign(contacts: 1)
+        let before = try test.job(test.phones[0])
+        let intent = try test.store.recordAttemptIntent(jobID: before.id, now: now)
+        try test.store.undoAttemptIntent(intent, now: now)
+        #expect(try test.job(test.phones[0]) == before)
+    }
+
+    @Test("resolve requeues or closes unknown jobs, and refuses other ids", arguments: [ResolveAction.requeue, .done])
+    func resolve(action: ResolveAction) throws {
+        let test = try TestCampaign(contacts: 2)
+        let job = try test.job(test.phones[0])
+        let intent = try test.store.recordAttemptIntent(jobID: job.id, now: now)
+        try test.store.recordUnknown(intent, httpStatus: 502, reason: "bad gateway", now: now)
+        let other = try test.job(test.phones[1]).id
+        #expect(throws: StoreError.self) {
+            try test.store.resolveUnknown(campaign: test.campaign, jobIDs: [other], action: action, now: now)
+        }
+        #expect(try test.store.resolveUnknown(campaign: test.campaign, jobIDs: nil, action: action, now: now) == 1)
+        let resolved = try test.job(test.phones[0])
+        #expect(resolved.status == (action == .requeue ? "queued" : "completed"))
+        #expect(resolved.reviewReason == nil)
+    }
+}
+
+@Suite("RunLock")
+struct RunLockTests {
+    @Test("a second run on the same database is refused with the holder named; released on close")
+    func refusesSecond() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString).db").path
+        var lock: RunLock? = try RunLock.acquire(databasePath: path)
+        do {
+            _ = try RunLock.acquire(databasePath: path)
+            Issue.record("second lock taken")
+        } catch {
+            #expect(error.description.contains("pid \(getpid())"), "\(error)")
+        }
+        _ = lock
+        lock = nil
+        #expect(throws: Never.self) { _ = try RunLock.acquire(databasePath: path) }
+    }
+}
