@@ -60,9 +60,11 @@ CREATE TABLE jobs (
     last_attempt_at  TEXT,
     completed_at     TEXT,
     created_at       TEXT    NOT NULL,
-    updated_at       TEXT    NOT NULL,
-    UNIQUE (campaign_id, phone_e164)
+    updated_at       TEXT    NOT NULL
 );
+-- A number is queued at most once per campaign. A named index rather than a table constraint, so
+-- that a large import can drop it and build it again in one sorted pass inside its transaction.
+CREATE UNIQUE INDEX jobs_by_phone ON jobs (campaign_id, phone_e164);
 CREATE INDEX jobs_by_status ON jobs (campaign_id, status, next_attempt_at);
 
 -- One placement of a call. The row is written as 'dialing' and committed before the POST is sent.

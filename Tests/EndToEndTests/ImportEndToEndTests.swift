@@ -290,4 +290,44 @@ struct ImportEndToEndTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("warning: contacts.csv:2: +81312345678: +81 is not among Poku's supported destinations"))
     }
+
+    /// A file large enough to take the bulk path: rollback journal, indexes dropped and rebuilt.
+    func bulkFile(rows: Int, badLine: Int? = nil) -> String {
+        var csv = "name,phone,day,time\n"
+        for index in 0..<rows {
+            let line = index + 2
+            let phone = line == badLine ? "nope" : "+1 415 \(200 + index / 10000) \(String(format: "%04d", index % 10000))"
+            csv += "Guest number \(index) with a longer name,\(phone),Friday,\n"
+        }
+        // The last row repeats the first number in another spelling.
+        csv += "Again,(415) 200-0000,Friday,\n"
+        return csv
+    }
+
+    @Test("a bulk import dedups, rebuilds the indexes, returns to WAL, and later imports dedup against it")
+    func bulkImport() throws {
+        let result = try importing(bulkFile(rows: 15_000))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("15000 queued") && result.stdout.contains("1 duplicate in the file"))
+        #expect(try query("PRAGMA journal_mode") == ["wal"])
+        let indexes: [String] = try query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name")
+        #expect(indexes == ["jobs_by_phone", "jobs_by_status"])
+        let again = try importing("name,phone,day,time\nX,415-200-0001,Fri,\nY,+1 646 555 0101,Fri,\n", ["--name", "contacts"], file: "more.csv")
+        #expect(again.stdout.contains("1 queued") && again.stdout.contains("1 already in the campaign"), "\(again.stdout)")
+        #expect(again.stdout.contains("(contacts.csv line 3)"))
+        #expect(try query("SELECT count(*) FROM jobs") == [15_001])
+    }
+
+    @Test("a refused bulk import leaves an existing database exactly as it was, indexes included")
+    func refusedBulkImport() throws {
+        #expect(try importing(Self.good).status == 0)
+        let before = try snapshot()
+        let schema: [String] = try query("SELECT name || coalesce(sql, '') FROM sqlite_master ORDER BY name")
+        let result = try importing(bulkFile(rows: 15_000, badLine: 9_000), ["--name", "contacts"], file: "big.csv")
+        #expect(result.status == 65)
+        #expect(result.stdout.contains("big.csv:9000: phone: 'nope' is not a phone number"))
+        #expect(try snapshot() == before)
+        #expect(try query("SELECT name || coalesce(sql, '') FROM sqlite_master ORDER BY name") == schema)
+        #expect(try query("PRAGMA journal_mode") == ["wal"])
+    }
 }
