@@ -45,7 +45,10 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Default IANA time zone of the contacts (e.g. America/New_York); a row's timezone overrides it.")
     var timezone: String?
 
-    @Option(help: "A do-not-call list (CSV with a phone column, or one number a line); repeatable. Its numbers are kept in the database and never dialled.")
+    @Option(
+        help:
+            "A do-not-call list (CSV with a phone column, or one number a line); repeatable. Its numbers are kept in the database and never dialled."
+    )
     var suppress: [String] = []
 
     @Flag(help: "Import the valid rows even if some are rejected (the rejects still go to the rejects CSV).")
@@ -62,7 +65,8 @@ struct ImportCommand: ParsableCommand {
         let request = ImportRequest(
             contactsPath: contacts, promptPath: prompt, campaignName: campaignName, phoneColumn: phoneColumn,
             region: region,
-            defaults: CallOptions(language: language, voice: voice, from: from, transferTo: transferTo, timezone: timezone),
+            defaults: CallOptions(
+                language: language, voice: voice, from: from, transferTo: transferTo, timezone: timezone),
             suppressPaths: suppress, skipInvalid: skipInvalid, dryRun: dryRun, rejectsPath: rejects)
         let dbExisted = FileManager.default.fileExists(atPath: database.db)
         let report: ImportReport
@@ -93,7 +97,9 @@ enum ImportSummaryText {
         for duplicate in report.duplicates { lines.append(duplicate.description) }
         for warning in report.outsideSupportedExamples { lines.append("warning: \(warning)") }
         if report.outsideSupportedDestinations > report.outsideSupportedExamples.count {
-            lines.append("warning: \(report.outsideSupportedDestinations) numbers in all are outside Poku's supported destinations")
+            lines.append(
+                "warning: \(report.outsideSupportedDestinations) numbers in all are outside Poku's supported destinations"
+            )
         }
         if request.dryRun {
             for preview in report.previews {
@@ -101,7 +107,8 @@ enum ImportSummaryText {
                 lines.append(preview.prompt)
             }
         }
-        let counts = "\(report.rowsRead) rows: \(report.queued) queued, \(report.suppressed) suppressed, "
+        let counts =
+            "\(report.rowsRead) rows: \(report.queued) queued, \(report.suppressed) suppressed, "
             + "\(report.duplicatesInFile) duplicate in the file, \(report.alreadyInCampaign) already in the campaign, "
             + "\(report.rejected) rejected"
         if request.dryRun {
@@ -110,7 +117,8 @@ enum ImportSummaryText {
             let verb = report.createdCampaign ? "created campaign" : "added to campaign"
             lines.append("\(verb) '\(report.campaign)' in \(database). \(counts)")
         } else {
-            lines.append("nothing imported: \(report.rejected) row\(report.rejected == 1 ? "" : "s") rejected. \(counts)")
+            lines.append(
+                "nothing imported: \(report.rejected) row\(report.rejected == 1 ? "" : "s") rejected. \(counts)")
             lines.append("fix the rows and import again, or pass --skip-invalid to import the valid rows")
         }
         if report.newlySuppressedJobs > 0 {

@@ -24,7 +24,8 @@ struct CSVReaderTests {
     func rfc4180(chunkSize: Int) throws {
         let text = "a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\r\nlines\"\r\nplain,,last"
         let rows = try records(text, chunkSize: chunkSize)
-        #expect(rows.map(\.fields) == [["a", "b", "c"], ["x, y", "say \"hi\"", "two\r\nlines"], ["plain", "", "last"]])
+        #expect(
+            rows.map(\.fields) == [["a", "b", "c"], ["x, y", "say \"hi\"", "two\r\nlines"], ["plain", "", "last"]])
         #expect(rows.map(\.line) == [1, 2, 4])
         try #require(rows.count == 3)
         #expect(rows[1].raw == "\"x, y\",\"say \"\"hi\"\"\",\"two\r\nlines\"")

@@ -36,8 +36,9 @@ struct PromptTemplateTests {
 
     @Test("\\[ is a literal bracket; an unclosed or empty placeholder is an error")
     func literalsAndErrors() throws {
-        #expect(try PromptTemplate("say \\[pause] to [name]", header: header).expand(["Bo", "", "", ""]).get()
-            == "say [pause] to Bo")
+        #expect(
+            try PromptTemplate("say \\[pause] to [name]", header: header).expand(["Bo", "", "", ""]).get()
+                == "say [pause] to Bo")
         #expect(throws: TemplateError.unclosedPlaceholder(file: "prompt", line: 1)) {
             _ = try PromptTemplate("hi [name", header: header)
         }

@@ -14,7 +14,8 @@ struct ImportEndToEndTests {
         folder.write("prompt.txt", prompt)
     }
 
-    func importing(_ csv: String, _ extra: [String] = [], file: String = "contacts.csv") throws -> CampaignBinary.Output {
+    func importing(_ csv: String, _ extra: [String] = [], file: String = "contacts.csv") throws -> CampaignBinary.Output
+    {
         folder.write(file, csv)
         return try CampaignBinary.run(["import", file, "--prompt", "prompt.txt"] + extra, in: folder.url)
     }
@@ -52,10 +53,11 @@ struct ImportEndToEndTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("3 queued"))
         let prompts: [String] = try query("SELECT prompt FROM jobs ORDER BY id")
-        #expect(prompts == [
-            "Hi Ana, this is Luigi's about Friday at 8pm.", "Hi Ben, this is Luigi's about Saturday at 7pm.",
-            "Hi Okafor, Chi, this is Luigi's about Sunday at 6pm.",
-        ])
+        #expect(
+            prompts == [
+                "Hi Ana, this is Luigi's about Friday at 8pm.", "Hi Ben, this is Luigi's about Saturday at 7pm.",
+                "Hi Okafor, Chi, this is Luigi's about Sunday at 6pm.",
+            ])
         let report = try CampaignBinary.run(["report", "--csv", "results.csv"], in: folder.url)
         #expect(report.status == 0, "\(report.stderr)")
         let lines = try String(contentsOfFile: folder.path("results.csv"), encoding: .utf8)
@@ -82,8 +84,10 @@ struct ImportEndToEndTests {
             for table in tables {
                 result.append(table)
                 result += try Row.fetchAll(db, sql: "PRAGMA table_xinfo(\(table.quotedDatabaseIdentifier))")
-                    .map { "\(table).\($0["name"] as String) \($0["type"] as String) notnull=\($0["notnull"] as Int) "
-                        + "default=\(($0["dflt_value"] as String?) ?? "-") pk=\($0["pk"] as Int)" }
+                    .map {
+                        "\(table).\($0["name"] as String) \($0["type"] as String) notnull=\($0["notnull"] as Int) "
+                            + "default=\(($0["dflt_value"] as String?) ?? "-") pk=\($0["pk"] as Int)"
+                    }
             }
             return result
         }
@@ -132,7 +136,8 @@ struct ImportEndToEndTests {
         #expect(try importing(Self.good).status == 0)
         let before = try snapshot()
         let result = try importing(
-            "name,phone,day,time\nEve,+1 415 555 0111,Friday,8pm\nFay,not a number,Friday,8pm\n", ["--name", "contacts"],
+            "name,phone,day,time\nEve,+1 415 555 0111,Friday,8pm\nFay,not a number,Friday,8pm\n",
+            ["--name", "contacts"],
             file: "more.csv")
         #expect(result.status == 65)
         #expect(try snapshot() == before)
@@ -173,7 +178,8 @@ struct ImportEndToEndTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("2 queued, 1 suppressed"))
         #expect(try query("SELECT status FROM jobs WHERE phone_e164 = '+12125550147'") == ["suppressed"])
-        let later = try importing("name,phone,day,time\nBen,212-555-0147,Friday,\n", ["--name", "other"], file: "b.csv")
+        let later = try importing(
+            "name,phone,day,time\nBen,212-555-0147,Friday,\n", ["--name", "other"], file: "b.csv")
         #expect(later.stdout.contains("0 queued, 1 suppressed"), "\(later.stdout)")
     }
 
@@ -214,7 +220,9 @@ struct ImportEndToEndTests {
     @Test("invalid UTF-8 is refused with its line")
     func invalidUTF8() throws {
         folder.write(
-            "latin1.csv", bytes: Array("name,phone,day,time\nA,+14155552671,Fri,\nJos".utf8) + [0xE9] + Array(",+12125550147,Fri,\n".utf8))
+            "latin1.csv",
+            bytes: Array("name,phone,day,time\nA,+14155552671,Fri,\nJos".utf8) + [0xE9]
+                + Array(",+12125550147,Fri,\n".utf8))
         let result = try CampaignBinary.run(["import", "latin1.csv", "--prompt", "prompt.txt"], in: folder.url)
         #expect(result.status == 65)
         #expect(result.stderr.contains("latin1.csv:3: the file is not valid UTF-8"))
@@ -257,9 +265,11 @@ struct ImportEndToEndTests {
     @Test("valid overrides are stored normalised")
     func validOverrides() throws {
         let result = try importing(
-            "name,phone,day,time,language,voice,timezone,from\nA,+14155552671,Fri,,es-es,Male,Europe/Madrid,(415) 555-0100\n")
+            "name,phone,day,time,language,voice,timezone,from\nA,+14155552671,Fri,,es-es,Male,Europe/Madrid,(415) 555-0100\n"
+        )
         #expect(result.status == 0, "\(result.stderr)")
-        let row: [String] = try query("SELECT language || ' ' || voice || ' ' || timezone || ' ' || from_number FROM jobs")
+        let row: [String] = try query(
+            "SELECT language || ' ' || voice || ' ' || timezone || ' ' || from_number FROM jobs")
         #expect(row == ["es-ES male Europe/Madrid +14155550100"])
     }
 
@@ -288,7 +298,9 @@ struct ImportEndToEndTests {
     func unsupportedDestination() throws {
         let result = try importing("name,phone,day,time\nA,+81 3-1234-5678,Fri,\n")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("warning: contacts.csv:2: +81312345678: +81 is not among Poku's supported destinations"))
+        #expect(
+            result.stdout.contains(
+                "warning: contacts.csv:2: +81312345678: +81 is not among Poku's supported destinations"))
     }
 
     /// A file large enough to take the bulk path: rollback journal, indexes dropped and rebuilt.
@@ -296,7 +308,8 @@ struct ImportEndToEndTests {
         var csv = "name,phone,day,time\n"
         for index in 0..<rows {
             let line = index + 2
-            let phone = line == badLine ? "nope" : "+1 415 \(200 + index / 10000) \(String(format: "%04d", index % 10000))"
+            let phone =
+                line == badLine ? "nope" : "+1 415 \(200 + index / 10000) \(String(format: "%04d", index % 10000))"
             csv += "Guest number \(index) with a longer name,\(phone),Friday,\n"
         }
         // The last row repeats the first number in another spelling.
@@ -310,10 +323,14 @@ struct ImportEndToEndTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("15000 queued") && result.stdout.contains("1 duplicate in the file"))
         #expect(try query("PRAGMA journal_mode") == ["wal"])
-        let indexes: [String] = try query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name")
+        let indexes: [String] = try query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name")
         #expect(indexes == ["jobs_by_phone", "jobs_by_status"])
-        let again = try importing("name,phone,day,time\nX,415-200-0001,Fri,\nY,+1 646 555 0101,Fri,\n", ["--name", "contacts"], file: "more.csv")
-        #expect(again.stdout.contains("1 queued") && again.stdout.contains("1 already in the campaign"), "\(again.stdout)")
+        let again = try importing(
+            "name,phone,day,time\nX,415-200-0001,Fri,\nY,+1 646 555 0101,Fri,\n", ["--name", "contacts"],
+            file: "more.csv")
+        #expect(
+            again.stdout.contains("1 queued") && again.stdout.contains("1 already in the campaign"), "\(again.stdout)")
         #expect(again.stdout.contains("(contacts.csv line 3)"))
         #expect(try query("SELECT count(*) FROM jobs") == [15_001])
     }

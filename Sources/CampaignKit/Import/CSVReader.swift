@@ -184,10 +184,12 @@ public final class CSVReader {
                         }
                         if junkEnd >= limit && !atEOF { return .needMore }
                         if problem == nil {
-                            problem = "field \(fields.count + 1) has text after its closing quote; "
+                            problem =
+                                "field \(fields.count + 1) has text after its closing quote; "
                                 + "a quote inside a quoted field is written twice (\"\")"
                         }
-                        text += String(decoding: UnsafeBufferPointer(rebasing: bytes[fieldEnd..<junkEnd]), as: UTF8.self)
+                        text += String(
+                            decoding: UnsafeBufferPointer(rebasing: bytes[fieldEnd..<junkEnd]), as: UTF8.self)
                         fieldEnd = junkEnd
                     }
                 } else {
@@ -206,7 +208,8 @@ public final class CSVReader {
                 // Separator or record end.
                 if fieldEnd >= limit {
                     // End of file without a final line break.
-                    return try finish(bytes, fields, from: start, to: fieldEnd, next: fieldEnd,
+                    return try finish(
+                        bytes, fields, from: start, to: fieldEnd, next: fieldEnd,
                         lines: linesInside, nonASCII: nonASCII, problem: problem, firstLine: firstLine)
                 }
                 let separator = bytes[fieldEnd]
@@ -220,7 +223,8 @@ public final class CSVReader {
                     if next >= limit && !atEOF { return .needMore }
                     if next < limit && bytes[next] == Self.lf { next += 1 }
                 }
-                return try finish(bytes, fields, from: start, to: fieldEnd, next: next, lines: linesInside,
+                return try finish(
+                    bytes, fields, from: start, to: fieldEnd, next: next, lines: linesInside,
                     nonASCII: nonASCII, problem: problem, firstLine: firstLine)
             }
         }

@@ -50,7 +50,8 @@ public struct CallOptions: Sendable, Equatable {
             if let match = languages.first(where: { $0.lowercased() == value.lowercased() }) {
                 return .success(match)
             }
-            return .failure(OptionProblem("'\(value)' is not a language the API speaks; use a code such as en-US, es-ES or de-DE"))
+            return .failure(
+                OptionProblem("'\(value)' is not a language the API speaks; use a code such as en-US, es-ES or de-DE"))
         case .voice:
             let lower = value.lowercased()
             if voices.contains(lower) { return .success(lower) }
@@ -62,7 +63,9 @@ public struct CallOptions: Sendable, Equatable {
             }
         case .timezone:
             if timeZones.contains(value) { return .success(value) }
-            return .failure(OptionProblem("'\(value)' is not an IANA time zone; use a name such as America/New_York or Europe/Berlin"))
+            return .failure(
+                OptionProblem(
+                    "'\(value)' is not an IANA time zone; use a name such as America/New_York or Europe/Berlin"))
         }
     }
 }

@@ -202,7 +202,8 @@ public struct ContactImporter {
                 phones: phones, suppressed: try session.suppressedNumbers())
             var rejects = RejectsWriter(path: request.effectiveRejectsPath, header: header)
             defer { rejects.discard() }
-            try consume(reader, validator: validator, session: session, report: &report, rejects: &rejects,
+            try consume(
+                reader, validator: validator, session: session, report: &report, rejects: &rejects,
                 request: request)
             try session.finish(
                 rowsRead: report.rowsRead, queued: report.queued,
@@ -278,7 +279,8 @@ public struct ContactImporter {
                     message = "\(job.phoneE164) is already on line \(existing.line); queued once"
                 } else {
                     report.alreadyInCampaign += 1
-                    message = "\(job.phoneE164) is already in campaign '\(session.campaign.name)' "
+                    message =
+                        "\(job.phoneE164) is already in campaign '\(session.campaign.name)' "
                         + "(\(existing.sourceFile) line \(existing.line)); not queued again"
                 }
                 let duplicate = RowProblem(file: request.contactsPath, line: job.line, column: nil, message: message)
@@ -350,7 +352,8 @@ public struct ContactImporter {
 
     private func checkCompatible(_ existing: CampaignRecord, with new: CampaignRecord) throws {
         if existing.columns != new.columns {
-            throw ImportError.campaignColumnsDiffer(campaign: existing.name, expected: existing.columns, found: new.columns)
+            throw ImportError.campaignColumnsDiffer(
+                campaign: existing.name, expected: existing.columns, found: new.columns)
         }
         if existing.template != new.template { throw ImportError.campaignPromptDiffers(campaign: existing.name) }
         let pairs: [(String, String?, String?)] = [
@@ -437,7 +440,8 @@ struct RejectsWriter {
             guard FileManager.default.createFile(atPath: temp, contents: nil),
                 let handle = FileHandle(forWritingAtPath: temp)
             else {
-                throw ImportError.cannotWrite(path: temp, reason: "the folder is not writable (choose another with --rejects)")
+                throw ImportError.cannotWrite(
+                    path: temp, reason: "the folder is not writable (choose another with --rejects)")
             }
             self.handle = handle
             temporary = temp

@@ -47,8 +47,10 @@ public struct PhoneNormalizer: Sendable {
         call(text, pn_normalize)
     }
 
-    private typealias Normalize = (UnsafePointer<CChar>?, Int, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?,
-        UnsafeMutablePointer<Int32>?) -> pn_status
+    private typealias Normalize = (
+        UnsafePointer<CChar>?, Int, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?,
+        UnsafeMutablePointer<Int32>?
+    ) -> pn_status
 
     private func call(_ text: String, _ function: Normalize) -> Result<NormalizedPhone, PhoneProblem> {
         var text = text

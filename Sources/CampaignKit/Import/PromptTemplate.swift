@@ -129,7 +129,8 @@ public enum TemplateError: Error, Equatable, CustomStringConvertible {
             return "\(file):\(line): a '[' opens a placeholder that is not closed on the same line; "
                 + "close it with ']' or write \\[ for a literal bracket"
         case .emptyPlaceholder(let file, let line):
-            return "\(file):\(line): an empty placeholder []; put a column name inside, or write \\[ for a literal bracket"
+            return
+                "\(file):\(line): an empty placeholder []; put a column name inside, or write \\[ for a literal bracket"
         case .cannotRead(let path, let reason):
             return "\(path): cannot read the prompt: \(reason)"
         case .empty(let path):

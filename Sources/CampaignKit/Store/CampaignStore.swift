@@ -102,7 +102,8 @@ public enum StoreError: Error, CustomStringConvertible {
             return "no campaign named '\(name)'; the database has: \(available.joined(separator: ", "))"
         case .campaignNotChosen(let available):
             if available.isEmpty { return "the database has no campaigns yet; run campaign import first" }
-            return "the database has several campaigns (\(available.joined(separator: ", "))); choose one with --campaign"
+            return
+                "the database has several campaigns (\(available.joined(separator: ", "))); choose one with --campaign"
         }
     }
 }

@@ -90,7 +90,8 @@ public final class ImportSession {
     func dropIndexesForBulk(estimatedRows: Int) throws {
         seen.reserveCapacity(seen.count + estimatedRows)
         let indexes = try Row.fetchAll(
-            db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL")
+            db,
+            sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL")
         for index in indexes {
             let name: String = index[0]
             try db.execute(sql: "DROP INDEX \(name.quotedDatabaseIdentifier)")
@@ -127,7 +128,8 @@ public final class ImportSession {
         bind(statement, 14, now)
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
         return nil
     }
