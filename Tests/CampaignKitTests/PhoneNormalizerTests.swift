@@ -1,6 +1,7 @@
 import Testing
 
 @testable import CampaignKit
+@testable import PokuSimulator
 
 @Suite("Phone numbers")
 struct PhoneNormalizerTests {
@@ -51,7 +52,7 @@ struct PhoneNormalizerTests {
     @Test("the fast path agrees with libphonenumber's full parse on 40,000 numbers", arguments: ["US", "CA", "GB"])
     func fastPathAgrees(region: String) throws {
         let phones = try PhoneNormalizer(region: region)
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandom(seed: 42)
         let shapes: [(UInt64, UInt64, UInt64) -> String] = [
             { "+1\($0)\($1)\($2)" }, { "(\($0)) \($1)-\($2)" }, { "\($0).\($1).\($2)" }, { "\($0)\($1)\($2)" },
             { "+1 \($0) \($1) \($2)" }, { "1\($0)\($1)\($2)" }, { "\($0)-\($1)-\($2)" },
@@ -65,18 +66,5 @@ struct PhoneNormalizerTests {
             if phones.normalize(text) != phones.referenceNormalize(text) { disagreements.append(text) }
         }
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
-    }
-}
-
-/// A small seeded generator so the sample is the same every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
