@@ -225,8 +225,8 @@ public struct ContactImporter {
         rejects: inout RejectsWriter, request: ImportRequest
     ) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let pipeline = OrderedParallelMap<[CSVRecord], [ValidatedRow]>(workers: max(1, cores), window: 4 * cores + 4) {
-            batch in batch.map(validator.validate)
+        let pipeline = OrderedParallelMap<[CSVRecord], ValidatedBatch>(workers: max(1, cores), window: 4 * cores + 4) {
+            batch in ValidatedBatch(batch, validator: validator)
         }
         let box = ReaderBox(reader)
         let producer = Thread {
@@ -249,9 +249,10 @@ public struct ContactImporter {
         producer.start()
         defer { pipeline.cancel() }
         do {
-            while let rows = try pipeline.next() {
-                for row in rows {
-                    try store(row, session: session, report: &report, rejects: &rejects, request: request)
+            while let batch = try pipeline.next() {
+                for entry in batch.entries {
+                    try store(
+                        entry, of: batch.jobs, session: session, report: &report, rejects: &rejects, request: request)
                 }
             }
         } catch let error as CSVError {
@@ -260,50 +261,57 @@ public struct ContactImporter {
     }
 
     private func store(
-        _ row: ValidatedRow, session: ImportSession, report: inout ImportReport, rejects: inout RejectsWriter,
-        request: ImportRequest
+        _ entry: ValidatedBatch.Entry, of jobs: PackedJobs, session: ImportSession, report: inout ImportReport,
+        rejects: inout RejectsWriter, request: ImportRequest
     ) throws {
         report.rowsRead += 1
-        switch row {
+        switch entry {
         case .rejected(_, let fields, let problems):
             report.rejected += 1
             for problem in problems where report.problems.count < request.maxListed {
                 report.problems.append(problem)
             }
             try rejects.write(line: problems[0].line, problem: problems.map(\.columnAndMessage), fields: fields)
-        case .job(let job, let countryCode):
-            if let existing = try session.insert(job) {
+        case .job(let index):
+            let header = jobs.headers[index]
+            if let existing = try session.insert(jobs, index) {
+                let phone = jobs.text(index, .phoneE164) ?? ""
                 let message: String
                 if existing.importID == session.importID {
                     report.duplicatesInFile += 1
-                    message = "\(job.phoneE164) is already on line \(existing.line); queued once"
+                    message = "\(phone) is already on line \(existing.line); queued once"
                 } else {
                     report.alreadyInCampaign += 1
                     message =
-                        "\(job.phoneE164) is already in campaign '\(session.campaign.name)' "
+                        "\(phone) is already in campaign '\(session.campaign.name)' "
                         + "(\(existing.sourceFile) line \(existing.line)); not queued again"
                 }
-                let duplicate = RowProblem(file: request.contactsPath, line: job.line, column: nil, message: message)
+                let duplicate = RowProblem(file: request.contactsPath, line: header.line, column: nil, message: message)
                 if report.duplicates.count < request.maxListed { report.duplicates.append(duplicate) }
                 try rejects.write(
-                    line: job.line, problem: ["duplicate: " + message], fields: CSVReader.parseLine(job.rowCSV))
+                    line: header.line, problem: ["duplicate: " + message],
+                    fields: CSVReader.parseLine(jobs.text(index, .rowCSV) ?? ""))
                 return
             }
-            if job.suppressed {
+            if header.suppressed {
                 report.suppressed += 1
                 return
             }
             report.queued += 1
             if report.previews.count < request.previewCount {
-                report.previews.append(.init(line: job.line, phone: job.phoneE164, prompt: job.prompt))
+                report.previews.append(
+                    .init(
+                        line: header.line, phone: jobs.text(index, .phoneE164) ?? "",
+                        prompt: jobs.text(index, .prompt) ?? ""))
             }
-            if !PhoneNormalizer.supportedCountryCodes.contains(countryCode) {
+            if !PhoneNormalizer.supportedCountryCodes.contains(header.countryCode) {
                 report.outsideSupportedDestinations += 1
                 if report.outsideSupportedExamples.count < 5 {
+                    let phone = jobs.text(index, .phoneE164) ?? ""
                     report.outsideSupportedExamples.append(
                         RowProblem(
-                            file: request.contactsPath, line: job.line, column: nil,
-                            message: "\(job.phoneE164): +\(countryCode) is not among Poku's supported destinations; "
+                            file: request.contactsPath, line: header.line, column: nil,
+                            message: "\(phone): +\(header.countryCode) is not among Poku's supported destinations; "
                                 + "the API may refuse this call"))
                 }
             }

@@ -48,7 +48,6 @@ public final class ImportSession {
     private var sourceFiles: [Int64: String] = [:]
     /// The `CREATE INDEX` statements to run again in `finish`, when `dropIndexesForBulk` dropped them.
     private var droppedIndexes: [String] = []
-    private var scratch: [UInt8] = []
 
     init(db: Database, campaign: CampaignRecord, importID: Int64, sourceFile: String, now: String) throws {
         self.db = db
@@ -100,51 +99,36 @@ public final class ImportSession {
         }
     }
 
-    /// Stores one job. Returns nil when stored, or the job that already holds this number.
-    public func insert(_ job: NewJob) throws -> ExistingJob? {
-        guard let key = Self.key(job.phoneE164) else {
-            throw DatabaseError(message: "not an E.164 number: \(job.phoneE164)")
-        }
-        if let first = seen[key] {
+    /// Stores job `index` of `jobs`. Returns nil when stored, or the job that already holds its number.
+    public func insert(_ jobs: PackedJobs, _ index: Int) throws -> ExistingJob? {
+        let header = jobs.headers[index]
+        if let first = seen[header.key] {
             let firstImport = Int64(first >> 32)
             return ExistingJob(
                 importID: firstImport, line: Int(first & 0xFFFF_FFFF), sourceFile: try sourceFile(firstImport))
         }
-        seen[key] = Self.place(importID: importID, line: job.line)
-        // The text values are copied into one reused buffer and bound in place (SQLITE_STATIC), which
-        // spares SQLite a malloc and a copy for each of them: this loop is the import's serial part.
-        let texts: [String?] = [
-            job.rowCSV, job.phoneE164, job.prompt, job.overrides.language, job.overrides.voice, job.overrides.from,
-            job.overrides.transferTo, job.overrides.timezone, job.suppressed ? "suppressed" : "queued", now, now,
-        ]
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(0)  // never empty, so every range (an empty text's too) has a base address
-        var ranges: [Range<Int>?] = []
-        ranges.reserveCapacity(texts.count)
-        for text in texts {
-            guard let text else {
-                ranges.append(nil)
-                continue
-            }
-            let start = scratch.count
-            scratch.append(contentsOf: text.utf8)
-            ranges.append(start..<scratch.count)
-        }
+        seen[header.key] = Self.place(importID: importID, line: header.line)
         let statement = insertJob.sqliteStatement
-        let code = scratch.withUnsafeBufferPointer { bytes -> Int32 in
+        let code = jobs.bytes.withUnsafeBufferPointer { bytes -> Int32 in
+            func bind(_ column: Int32, _ range: Range<Int>?) {
+                guard let range else {
+                    sqlite3_bind_null(statement, column)
+                    return
+                }
+                let base = UnsafeRawPointer(bytes.baseAddress! + range.lowerBound).assumingMemoryBound(to: CChar.self)
+                sqlite3_bind_text(statement, column, base, Int32(range.count), nil)  // static: no copy
+            }
             sqlite3_reset(statement)
             sqlite3_bind_int64(statement, 1, campaign.id)
             sqlite3_bind_int64(statement, 2, importID)
-            sqlite3_bind_int64(statement, 3, Int64(job.line))
-            for (offset, range) in ranges.enumerated() {
-                let index = Int32(offset + 4)
-                if let range {
-                    let base = UnsafeRawPointer(bytes.baseAddress! + range.lowerBound)
-                    sqlite3_bind_text(
-                        statement, index, base.assumingMemoryBound(to: CChar.self), Int32(range.count), nil)
-                } else {
-                    sqlite3_bind_null(statement, index)
-                }
+            sqlite3_bind_int64(statement, 3, Int64(header.line))
+            for field in PackedJobs.Field.allCases {
+                bind(Int32(field.rawValue + 4), jobs.range(index, field))
+            }
+            sqlite3_bind_text(statement, 12, header.suppressed ? "suppressed" : "queued", -1, SQLITE_TRANSIENT)
+            now.withCString { stamp in
+                sqlite3_bind_text(statement, 13, stamp, -1, SQLITE_TRANSIENT)
+                sqlite3_bind_text(statement, 14, stamp, -1, SQLITE_TRANSIENT)
             }
             let code = sqlite3_step(statement)
             sqlite3_clear_bindings(statement)
@@ -196,6 +180,8 @@ public final class ImportSession {
                 """, arguments: [rowsRead, queued, duplicates, suppressed, rejected, importID])
     }
 }
+
+private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 extension CampaignStore {
     /// The campaign called `name`, if there is one.
