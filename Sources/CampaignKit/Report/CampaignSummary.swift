@@ -4,7 +4,7 @@ import Foundation
 public struct CampaignSummary: Sendable, Equatable, Codable {
     public var campaign: String
     public var generatedAt: String
-    public var jobs: Int
+    public var jobCount: Int
     /// Jobs by status; every status of the schema is present, zero or not, so scripts need no defaults.
     public var byStatus: [String: Int]
     /// Jobs by their last call's outcome label (jobs not yet called are not counted).
@@ -46,7 +46,7 @@ public struct CampaignSummary: Sendable, Equatable, Codable {
         let counts = try store.jobCounts(campaign: campaign)
         self.campaign = campaign.name
         generatedAt = Timestamp.string(now)
-        jobs = counts.total
+        jobCount = counts.total
         var byStatus = counts.byStatus
         for status in Self.statuses where byStatus[status] == nil { byStatus[status] = 0 }
         self.byStatus = byStatus

@@ -52,7 +52,7 @@ public enum HTMLReport {
     static func tiles(_ summary: CampaignSummary) -> String {
         let done = (summary.byStatus["completed"] ?? 0) + (summary.byStatus["failed"] ?? 0)
         let items = [
-            ("\(summary.jobs)", "contacts"),
+            ("\(summary.jobCount)", "contacts"),
             ("\(done)", "finished (completed or failed)"),
             (summary.answerRate.map { "\(Int(($0 * 100).rounded()))%" } ?? "–", "answer rate"),
             ("~\(summary.estimatedCost.credits)", "credits (estimate)"),

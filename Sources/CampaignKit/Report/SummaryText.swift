@@ -7,18 +7,18 @@ public enum SummaryText {
         var lines: [String] = []
         let dbFlag = database.map { " --db \(shellQuoted($0))" } ?? ""
         let campaignFlag = " --campaign \(shellQuoted(summary.campaign))"
-        lines.append("campaign '\(summary.campaign)': \(summary.jobs) job\(summary.jobs == 1 ? "" : "s")")
+        lines.append("campaign '\(summary.campaign)': \(summary.jobCount) job\(summary.jobCount == 1 ? "" : "s")")
         lines.append("")
         lines.append("by status")
         for status in CampaignSummary.statuses {
             let count = summary.byStatus[status] ?? 0
             if count > 0 || ["queued", "completed", "failed", "unknown"].contains(status) {
-                lines.append(row(status, count, of: summary.jobs))
+                lines.append(row(status, count, of: summary.jobCount))
             }
         }
         for (status, count) in summary.byStatus.sorted(by: { $0.key < $1.key })
         where !CampaignSummary.statuses.contains(status) {
-            lines.append(row(status, count, of: summary.jobs))
+            lines.append(row(status, count, of: summary.jobCount))
         }
         lines.append("")
         if summary.byOutcome.isEmpty {
