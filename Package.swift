@@ -23,11 +23,14 @@ let package = Package(
         ),
         /// schema.sql, embedded into the binary at build time with C23 #embed.
         .target(name: "SchemaSQL"),
+        /// examples/dinner, embedded the same way, for `campaign demo`.
+        .target(name: "ExampleFiles"),
         .target(
             name: "CampaignKit",
             dependencies: [
                 "PhoneNumbers",
                 "SchemaSQL",
+                "ExampleFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

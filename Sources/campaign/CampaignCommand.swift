@@ -13,7 +13,8 @@ struct CampaignCommand: AsyncParsableCommand {
             campaign report --csv results.csv
             """,
         subcommands: [
-            ImportCommand.self, RunCommand.self, ReportCommand.self, ResolveCommand.self, SimulatorCommand.self,
+            ImportCommand.self, RunCommand.self, ReportCommand.self, ResolveCommand.self, ListCommand.self, DemoCommand.self,
+            SimulatorCommand.self,
         ]
     )
 
@@ -60,7 +61,7 @@ enum ExitStatus {
             case .cannotWrite: status = failure
             default: status = badData
             }
-        case is StoreError, is DispatchError, is RunLockError, is DispatchStoreError: status = failure
+        case is StoreError, is DispatchError, is RunLockError, is DispatchStoreError, is ReportError: status = failure
         case is DurationParseError, is RetryPolicyError, is OutcomeRulesError, is CallingWindowError,
             is RatePacerError, is RunOptionError:
             status = usage

@@ -5,7 +5,13 @@ import Foundation
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Summarise a campaign and write its results CSV."
+        abstract: "Summarise a campaign; write its results as CSV, JSON or an HTML page.",
+        discussion: """
+            The results CSV is spreadsheet-safe by default: a contact value or call summary that starts with \
+            = + - @ (or a tab or CR) gets a leading ' so a spreadsheet shows it as text instead of running it \
+            as a formula. phone_e164 is always the plain E.164 number. --raw writes every value as stored.
+            Costs are estimates: the API reports no call durations.
+            """
     )
 
     @OptionGroup var database: DatabaseOptions
@@ -16,13 +22,52 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Write one row per contact to this CSV: the original columns, then the results.")
     var csv: String?
 
+    @Flag(help: "With --csv: write values exactly as stored, without the spreadsheet-formula guard.")
+    var raw = false
+
+    @Option(help: "Write a self-contained HTML page (summary, outcome chart, calls over time) to this file.")
+    var html: String?
+
+    @Flag(help: "Print the summary as JSON instead of text.")
+    var json = false
+
+    @Flag(help: "With --json: include every job (streamed), with its contact's columns.")
+    var jobs = false
+
+    @Option(help: "How many jobs needing review to list.")
+    var limit: Int = 20
+
     func run() throws {
+        if jobs && !json {
+            printError("error: --jobs goes with --json (campaign report --json --jobs)")
+            throw ExitStatus.usage
+        }
+        if raw && csv == nil {
+            printError("error: --raw changes the CSV only: add --csv results.csv")
+            throw ExitStatus.usage
+        }
         do {
             let store = try CampaignStore(path: database.db)
             let record = try store.resolveCampaign(campaign)
+            let now = Date()
+            let summary = try CampaignSummary(store: store, campaign: record, now: now, limit: max(limit, 0))
+            var notes: [String] = []
             if let csv {
-                let rows = try ResultsExporter(store: store).write(campaign: record, to: csv)
-                print("wrote \(rows) rows to \(csv)")
+                let rows = try ResultsExporter(store: store, spreadsheetSafe: !raw).write(campaign: record, to: csv)
+                notes.append("wrote \(rows) rows to \(csv)\(raw ? " (raw)" : "")")
+            }
+            if let html {
+                let timeline = try CallTimeline(store: store, campaign: record, now: now)
+                try HTMLReport.write(HTMLReport.render(summary, timeline: timeline), to: html)
+                notes.append("wrote the HTML report to \(html)")
+            }
+            if json {
+                try JSONReport(store: store).write(summary, campaign: record, jobs: jobs)
+                for note in notes { printError(note) }
+            } else {
+                print(SummaryText.render(summary, database: database.db, now: now))
+                if !notes.isEmpty { print("") }
+                for note in notes { print(note) }
             }
         } catch {
             throw ExitStatus.report(error)

@@ -107,33 +107,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitStatus.report(error)
         }
 
-        let printer = ProgressPrinter(interactive: isatty(STDOUT_FILENO) == 1)
-        let dispatcher = Dispatcher(
-            store: store, campaign: record, client: connection.client, configuration: configuration,
-            onEvent: { printer.show($0) })
-        let interrupts = InterruptHandler { first in
-            if first {
-                dispatcher.requestStop()
-                printer.note(
-                    "stopping: no new calls; following the calls in flight for up to "
-                        + "\(gracePeriod) (Ctrl-C again to exit now, still resumable)")
-            } else {
-                printer.note("exiting now; everything is saved: run campaign run again to continue")
-                Foundation.exit(ExitStatus.interrupted.rawValue)
-            }
-        }
-        defer { interrupts.cancel() }
-
-        let result: RunResult
-        do {
-            result = try await dispatcher.run()
-        } catch {
-            await connection.shutdown()
-            printer.finishLine()
-            throw ExitStatus.report(error)
-        }
-        await connection.shutdown()
-        printer.finishLine()
+        let result = try await CampaignRunSession.execute(
+            store: store, campaign: record, connection: connection, configuration: configuration,
+            gracePeriod: gracePeriod)
         print(RunSummaryText.render(result, campaign: record.name))
         if case .stopped = result { throw ExitStatus.interrupted }
     }
@@ -161,6 +137,45 @@ struct RunCommand: AsyncParsableCommand {
             window: try window.map { text throws in try CallingWindow(parsing: text) }, defaultTimeZone: zone,
             rate: try rate.map { text throws in try RatePacer(parsing: text) }, noWait: noWait,
             gracePeriod: try durations.parse(gracePeriod))
+    }
+}
+
+/// One dispatcher run with the live progress line and Ctrl-C handling: what `run` and `demo` share.
+enum CampaignRunSession {
+    /// Works the campaign until it finishes, waits or is stopped, then closes `connection`.
+    /// Errors are already printed (their exit status is thrown).
+    static func execute(
+        store: CampaignStore, campaign record: CampaignRecord, connection: CallingConnection,
+        configuration: DispatchConfiguration, gracePeriod: String
+    ) async throws -> RunResult {
+        let printer = ProgressPrinter(interactive: isatty(STDOUT_FILENO) == 1)
+        let dispatcher = Dispatcher(
+            store: store, campaign: record, client: connection.client, configuration: configuration,
+            onEvent: { printer.show($0) })
+        let interrupts = InterruptHandler { first in
+            if first {
+                dispatcher.requestStop()
+                printer.note(
+                    "stopping: no new calls; following the calls in flight for up to "
+                        + "\(gracePeriod) (Ctrl-C again to exit now, still resumable)")
+            } else {
+                printer.note("exiting now; everything is saved: run campaign run again to continue")
+                Foundation.exit(ExitStatus.interrupted.rawValue)
+            }
+        }
+        defer { interrupts.cancel() }
+
+        let result: RunResult
+        do {
+            result = try await dispatcher.run()
+        } catch {
+            await connection.shutdown()
+            printer.finishLine()
+            throw ExitStatus.report(error)
+        }
+        await connection.shutdown()
+        printer.finishLine()
+        return result
     }
 }
 

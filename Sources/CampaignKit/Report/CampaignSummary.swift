@@ -1,0 +1,66 @@
+import Foundation
+
+/// A campaign at a glance: what `campaign report` prints and `--json` encodes.
+public struct CampaignSummary: Sendable, Equatable, Codable {
+    public var campaign: String
+    public var generatedAt: String
+    public var jobCount: Int
+    /// Jobs by status; every status of the schema is present, zero or not, so scripts need no defaults.
+    public var byStatus: [String: Int]
+    /// Jobs by their last call's outcome label (jobs not yet called are not counted).
+    public var byOutcome: [String: Int]
+    public var attempts: AttemptTotals
+    /// Contacts answered by a person, over contacts whose calls produced an outcome; nil before any outcome.
+    public var answerRate: Double?
+    public var scheduled: Scheduled
+    public var unknown: ReviewList
+    public var review: ReviewList
+    public var estimatedCost: CreditEstimate
+
+    /// Calls still to be placed.
+    public struct Scheduled: Sendable, Equatable, Codable {
+        /// Jobs in `queued`.
+        public var queued: Int
+        /// Of those, the ones waiting for a retry time or a calling window.
+        public var waiting: Int
+        /// Calls in flight (`dialing` or `in_progress`).
+        public var inFlight: Int
+        /// When the next queued call is due; nil when nothing is queued. A past time means "due now".
+        public var nextDueAt: String?
+    }
+
+    /// Jobs needing a person, the first `limit` of them listed.
+    public struct ReviewList: Sendable, Equatable, Codable {
+        public var total: Int
+        public var jobs: [ReviewJob]
+    }
+
+    public static let statuses = [
+        "queued", "dialing", "in_progress", "completed", "failed", "unknown", "cancelled", "suppressed",
+    ]
+
+    /// Reads the summary from the store. `limit` caps the jobs listed as needing review.
+    public init(store: CampaignStore, campaign: CampaignRecord, now: Date = Date(), limit: Int = 20)
+        throws(StoreError)
+    {
+        let counts = try store.jobCounts(campaign: campaign)
+        self.campaign = campaign.name
+        generatedAt = Timestamp.string(now)
+        jobCount = counts.total
+        var byStatus = counts.byStatus
+        for status in Self.statuses where byStatus[status] == nil { byStatus[status] = 0 }
+        self.byStatus = byStatus
+        byOutcome = try store.outcomeCounts(campaign: campaign)
+        attempts = try store.attemptTotals(campaign: campaign)
+        let withOutcome = byOutcome.values.reduce(0, +)
+        answerRate = withOutcome == 0 ? nil : Double(byOutcome[OutcomeRules.answered] ?? 0) / Double(withOutcome)
+        scheduled = Scheduled(
+            queued: counts.queued, waiting: try store.waitingJobCount(campaign: campaign, now: now),
+            inFlight: counts.active, nextDueAt: try store.nextQueuedTime(campaign: campaign).map { Timestamp.string(max($0, now)) })
+        let unknown = try store.reviewJobs(campaign: campaign, unknown: true, limit: limit)
+        self.unknown = ReviewList(total: unknown.total, jobs: unknown.jobs)
+        let review = try store.reviewJobs(campaign: campaign, unknown: false, limit: limit)
+        self.review = ReviewList(total: review.total, jobs: review.jobs)
+        estimatedCost = CreditEstimate(try store.callMinutes(campaign: campaign))
+    }
+}

@@ -1,0 +1,89 @@
+/// Keeps text from outside (contact values, call summaries) from running as a formula when a results CSV
+/// is opened in a spreadsheet ("CSV injection").
+///
+/// A cell starting with `=`, `+`, `-`, `@`, tab or CR is read as a formula by Excel, LibreOffice and Google
+/// Sheets; a call summary is words a stranger said on the phone, so it must not be able to become
+/// `=HYPERLINK(...)`. Such a cell gets a leading `'`, which spreadsheets read as "this is text".
+/// One exception: a value made only of digits, spaces and `+-()./` (a phone number such as
+/// `+1 415 555 2671`, a negative number) is left as it is: it names no function, so it cannot do harm, and
+/// changing it would spoil the contact's own phone column.
+public enum SpreadsheetSafety {
+    static let apostrophe = UInt8(ascii: "'")
+    static let quote = UInt8(ascii: "\"")
+    static let comma = UInt8(ascii: ",")
+
+    /// Whether a cell that starts with `first` may run as a formula (before the number exception).
+    @inline(__always)
+    static func isTrigger(_ first: UInt8) -> Bool {
+        first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
+            || first == UInt8(ascii: "@") || first == 9 || first == 13
+    }
+
+    @inline(__always)
+    static func isNumberByte(_ byte: UInt8) -> Bool {
+        (48...57).contains(byte) || byte == 32 || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
+            || byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")") || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "/")
+    }
+
+    /// Whether `value` (a field's text) needs the `'` prefix.
+    public static func needsPrefix<C: Collection>(_ value: C) -> Bool where C.Element == UInt8 {
+        guard let first = value.first, isTrigger(first) else { return false }
+        if first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
+            return !value.allSatisfy(isNumberByte)
+        }
+        return true
+    }
+
+    /// `value`, prefixed with `'` when it could run as a formula.
+    public static func neutralized(_ value: String) -> String {
+        needsPrefix(value.utf8) ? "'" + value : value
+    }
+
+    /// Whether any field of `record` (one RFC 4180 record, as `jobs.row_csv` holds it) needs the prefix.
+    ///
+    /// One pass over the bytes without building fields, so the export can copy the record verbatim in the
+    /// common case and only split the rare record that needs changing.
+    public static func recordNeedsChange(_ record: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = record.count
+        var index = 0
+        while true {
+            // At the start of a field.
+            var quoted = false
+            var content = index
+            if content < count && record[content] == quote {
+                quoted = true
+                content += 1
+            }
+            var scan = content
+            if content < count, isTrigger(record[content]) {
+                let first = record[content]
+                guard first == UInt8(ascii: "+") || first == UInt8(ascii: "-") else { return true }
+                // A number-like value is safe; anything else in it (a doubled quote included) is not.
+                while scan < count {
+                    let byte = record[scan]
+                    if quoted && byte == quote {
+                        if scan + 1 < count && record[scan + 1] == quote { return true }
+                        break
+                    }
+                    if !quoted && byte == comma { break }
+                    if !isNumberByte(byte) { return true }
+                    scan += 1
+                }
+            }
+            // Skip to the comma that ends this field.
+            var inQuotes = quoted
+            while scan < count {
+                let byte = record[scan]
+                if byte == quote {
+                    inQuotes.toggle()
+                } else if byte == comma && !inQuotes {
+                    break
+                }
+                scan += 1
+            }
+            if scan >= count { return false }
+            index = scan + 1
+        }
+    }
+}

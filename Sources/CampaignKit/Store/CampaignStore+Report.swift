@@ -1,0 +1,256 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// One job's columns as the results export reads them: raw bytes straight from SQLite.
+///
+/// Valid only inside the `forEachResultRow` closure that receives it: the bytes belong to the statement
+/// and change at the next row. Reading bytes instead of `String`s is what lets a million-row export keep
+/// pace with sqlite3's own CSV output (see scripts/BENCH-REPORT.md).
+public struct RawResultRow {
+    let statement: SQLiteStatement
+
+    init(statement: SQLiteStatement) { self.statement = statement }
+
+    /// Columns: 0 `row_csv`, then `ResultsExporter.resultColumns` in order (1...10).
+    public static let columnCount = 11
+
+    /// The column's UTF-8 bytes, or nil when it is NULL.
+    public func withBytes<T>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+        guard sqlite3_column_type(statement, Int32(column)) != SQLITE_NULL,
+            let text = sqlite3_column_text(statement, Int32(column))
+        else { return try body(nil) }
+        let count = Int(sqlite3_column_bytes(statement, Int32(column)))
+        return try body(UnsafeBufferPointer(start: text, count: count))
+    }
+}
+
+/// A job a person has to look at: `unknown`, or carrying a review reason.
+public struct ReviewJob: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var phone: String
+    public var status: String
+    public var attempts: Int
+    public var reason: String?
+    public var lastAttemptAt: String?
+}
+
+/// Attempt totals of a campaign.
+public struct AttemptTotals: Sendable, Equatable, Codable {
+    /// Attempts counted against the jobs (`jobs.attempts`: what the retry limit counts).
+    public var used: Int
+    /// Attempts by state (`ended`, `placed`, `rejected`, `unknown`, `not_placed`, `dialing`).
+    public var byState: [String: Int]
+}
+
+/// The raw figures behind the credit estimate: calls that ended, and their started minutes.
+public struct CallMinutes: Sendable, Equatable {
+    /// Ended calls with both timestamps.
+    public var calls: Int
+    /// Sum over those calls of their started minutes (at least 1 each).
+    public var startedMinutes: Int
+    /// Total seconds between intent and end, over the same calls.
+    public var seconds: Double
+}
+
+/// The store operations of `campaign report` and `campaign list`. All their SQL is here.
+extension CampaignStore {
+    /// Calls `body` for every job of `campaign`, in import order, with the columns as raw bytes.
+    public func forEachResultRow(
+        campaign: CampaignRecord, _ body: (RawResultRow) throws -> Void
+    ) throws(StoreError) {
+        try read { db in
+            let statement = try db.makeStatement(
+                sql: """
+                    SELECT row_csv, phone_e164, status, outcome, attempts, interaction_id, summary, recording_url,
+                        error, last_attempt_at, completed_at
+                    FROM jobs WHERE campaign_id = ? ORDER BY id
+                    """)
+            let cursor = try Row.fetchCursor(statement, arguments: [campaign.id])
+            let raw = RawResultRow(statement: statement.sqliteStatement)
+            while try cursor.next() != nil {
+                try body(raw)
+            }
+        }
+    }
+
+    /// The campaign's jobs by their last outcome label (jobs never called are not counted).
+    public func outcomeCounts(campaign: CampaignRecord) throws(StoreError) -> [String: Int] {
+        try read { db in
+            var counts: [String: Int] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT outcome, COUNT(*) FROM jobs WHERE campaign_id = ? AND outcome IS NOT NULL GROUP BY outcome
+                    """, arguments: [campaign.id])
+            for row in rows { counts[row[0]] = row[1] }
+            return counts
+        }
+    }
+
+    /// Attempts used and attempts by state.
+    public func attemptTotals(campaign: CampaignRecord) throws(StoreError) -> AttemptTotals {
+        try read { db in
+            let used =
+                try Int.fetchOne(
+                    db, sql: "SELECT COALESCE(SUM(attempts), 0) FROM jobs WHERE campaign_id = ?",
+                    arguments: [campaign.id]) ?? 0
+            var byState: [String: Int] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.state, COUNT(*) FROM attempts a JOIN jobs j ON j.id = a.job_id
+                    WHERE j.campaign_id = ? GROUP BY a.state
+                    """, arguments: [campaign.id])
+            for row in rows { byState[row[0]] = row[1] }
+            return AttemptTotals(used: used, byState: byState)
+        }
+    }
+
+    /// Queued jobs whose retry (or calling window) is in the future at `now`.
+    public func waitingJobCount(campaign: CampaignRecord, now: Date) throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM jobs WHERE campaign_id = ? AND status = 'queued' AND next_attempt_at > ?",
+                arguments: [campaign.id, Timestamp.string(now)]) ?? 0
+        }
+    }
+
+    /// Jobs a person must look at, oldest first, at most `limit`, and how many there are in all.
+    ///
+    /// `unknown: true` lists the `unknown` jobs (a call may have been placed); `false` lists the other jobs
+    /// that carry a review reason.
+    public func reviewJobs(campaign: CampaignRecord, unknown: Bool, limit: Int) throws(StoreError) -> (
+        jobs: [ReviewJob], total: Int
+    ) {
+        let condition = unknown ? "status = 'unknown'" : "status != 'unknown' AND review_reason IS NOT NULL"
+        return try read { db in
+            let total =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM jobs WHERE campaign_id = ? AND \(condition)",
+                    arguments: [campaign.id]) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, phone_e164, status, attempts, COALESCE(review_reason, error), last_attempt_at
+                    FROM jobs WHERE campaign_id = ? AND \(condition) ORDER BY id LIMIT ?
+                    """, arguments: [campaign.id, limit])
+            let jobs = rows.map {
+                ReviewJob(
+                    id: $0[0], phone: $0[1], status: $0[2], attempts: $0[3], reason: $0[4], lastAttemptAt: $0[5])
+            }
+            return (jobs, total)
+        }
+    }
+
+    /// Started minutes of the calls that ended, from their attempts' timestamps.
+    ///
+    /// `started_at` is written just before the POST and `ended_at` when the run learnt that the call ended,
+    /// so each span is a little longer than the call: the estimate errs on the high side.
+    public func callMinutes(campaign: CampaignRecord) throws(StoreError) -> CallMinutes {
+        try read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*), COALESCE(SUM(MAX(1, (ms + 59999) / 60000)), 0), COALESCE(SUM(ms), 0) / 1000.0
+                    FROM (
+                        SELECT MAX(0, CAST(ROUND((julianday(a.ended_at) - julianday(a.started_at)) * 86400000)
+                            AS INTEGER)) AS ms
+                        FROM attempts a JOIN jobs j ON j.id = a.job_id
+                        WHERE j.campaign_id = ? AND a.state = 'ended' AND a.ended_at IS NOT NULL)
+                    """, arguments: [campaign.id])
+            guard let row else { return CallMinutes(calls: 0, startedMinutes: 0, seconds: 0) }
+            return CallMinutes(calls: row[0], startedMinutes: row[1], seconds: row[2])
+        }
+    }
+
+    /// Calls `body` with every start (+1) and end (-1) of the calls that may have been live, in time order.
+    ///
+    /// A call that has not ended (dialing or placed) ends at `now`. Attempts refused before any call
+    /// (`rejected`, `not_placed`) are left out.
+    public func forEachCallEdge(
+        campaign: CampaignRecord, now: Date, _ body: (_ time: String, _ delta: Int) throws -> Void
+    ) throws(StoreError) {
+        try read { db in
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT t, d FROM (
+                        SELECT a.started_at AS t, 1 AS d FROM attempts a JOIN jobs j ON j.id = a.job_id
+                        WHERE j.campaign_id = ?1 AND a.state NOT IN ('rejected', 'not_placed')
+                        UNION ALL
+                        SELECT COALESCE(a.ended_at, ?2), -1 FROM attempts a JOIN jobs j ON j.id = a.job_id
+                        WHERE j.campaign_id = ?1 AND a.state NOT IN ('rejected', 'not_placed'))
+                    ORDER BY t, d
+                    """, arguments: [campaign.id, Timestamp.string(now)])
+            while let row = try cursor.next() {
+                try body(row[0], row[1])
+            }
+        }
+    }
+
+    /// Calls `body` for every job of the campaign with its contact row, in import order (for `--json --jobs`).
+    public func forEachJob(campaign: CampaignRecord, _ body: (JobRecord) throws -> Void) throws(StoreError) {
+        try read { db in
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT id, source_line, row_csv, phone_e164, status, outcome, attempts, interaction_id, summary,
+                        recording_url, error, review_reason, next_attempt_at, last_attempt_at, completed_at
+                    FROM jobs WHERE campaign_id = ? ORDER BY id
+                    """, arguments: [campaign.id])
+            while let row = try cursor.next() {
+                try body(
+                    JobRecord(
+                        id: row[0], sourceLine: row[1], rowCSV: row[2], phoneE164: row[3], status: row[4],
+                        outcome: row[5], attempts: row[6], interactionID: row[7], summary: row[8],
+                        recordingURL: row[9], error: row[10], reviewReason: row[11], nextAttemptAt: row[12],
+                        lastAttemptAt: row[13], completedAt: row[14]))
+            }
+        }
+    }
+
+    /// When the campaign was created.
+    public func createdAt(campaign: CampaignRecord) throws(StoreError) -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT created_at FROM campaigns WHERE id = ?", arguments: [campaign.id])
+        }
+    }
+}
+
+/// One job with its results, as `--json --jobs` prints it.
+public struct JobRecord: Sendable, Equatable {
+    public var id: Int64
+    public var sourceLine: Int
+    public var rowCSV: String
+    public var phoneE164: String
+    public var status: String
+    public var outcome: String?
+    public var attempts: Int
+    public var interactionID: String?
+    public var summary: String?
+    public var recordingURL: String?
+    public var error: String?
+    public var reviewReason: String?
+    public var nextAttemptAt: String?
+    public var lastAttemptAt: String?
+    public var completedAt: String?
+}
+
+extension CampaignStore {
+    /// The first start and the last end of the campaign's calls (an unended call ends at `now`), or nil
+    /// when no call was ever started.
+    public func callSpan(campaign: CampaignRecord, now: Date) throws(StoreError) -> (start: String, end: String)? {
+        try read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(a.started_at), MAX(COALESCE(a.ended_at, ?2)) FROM attempts a JOIN jobs j ON j.id = a.job_id
+                    WHERE j.campaign_id = ?1 AND a.state NOT IN ('rejected', 'not_placed')
+                    """, arguments: [campaign.id, Timestamp.string(now)])
+            guard let row, let start = row[0] as String?, let end = row[1] as String? else { return nil }
+            return (start, end)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import CampaignKit
+import Foundation
+import PokuSimulator
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Import the example dinner-reservation campaign and run it on the built-in simulator.",
+        discussion: """
+            No real call is placed and no API key is needed: the simulator runs inside this process. \
+            The campaign's files are built into the binary (they are examples/dinner in the source tree). \
+            The run is sped up (calls of about half a second, retries after 1s) and takes a few seconds. \
+            One number is scripted to lose the API's answer, so the report shows a job that needs a decision.
+            """
+    )
+
+    @Option(help: "Keep the demo database here (default: a temporary one, removed at the end).")
+    var db: String?
+
+    @Option(help: "The seed that decides the simulated outcomes.")
+    var seed: UInt64 = 7
+
+    /// The number whose POST is scripted to be placed but answered with a dropped connection: it becomes
+    /// `unknown`, which is what the report's "needs a decision" section is for.
+    static let unknownNumber = "+442079460321"
+
+    func run() async throws {
+        if let db, FileManager.default.fileExists(atPath: db) {
+            printError("error: \(db) exists; the demo writes a new database (choose another path)")
+            throw ExitStatus.usage
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("campaign-demo-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ExitStatus.report(ReportError.cannotWrite(path: folder.path, reason: "\(error)"))
+        }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = db ?? folder.appendingPathComponent("demo.db").path
+
+        say("campaign demo: the dinner-reservation example on the built-in simulator (no real calls)\n")
+        let store: CampaignStore
+        let record: CampaignRecord
+        let lock: RunLock
+        do {
+            let request = try DemoCampaign.importRequest(in: folder)
+            store = try CampaignStore(path: path)
+            let report = try ContactImporter(store: store).run(request)
+            say("$ campaign import contacts.csv --prompt prompt.txt --name \(DemoCampaign.name)")
+            say(ImportSummaryText.render(report, request: request, database: db ?? "a temporary database"))
+            record = try store.resolveCampaign(DemoCampaign.name)
+            lock = try RunLock.acquire(databasePath: path)
+        } catch {
+            throw ExitStatus.report(error)
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        say("\n$ campaign run --simulate --max-parallel 4 --poll-interval 150ms --retry-delay 1s")
+        let configuration = DispatchConfiguration(
+            maxParallel: 4, pollInterval: .milliseconds(150), retry: RetryPolicy(maxAttempts: 3, baseDelay: .seconds(1)),
+            defaultTimeZone: TimeZone(identifier: "America/Los_Angeles") ?? .current, gracePeriod: .seconds(5))
+        let connection: CallingConnection
+        do {
+            connection = try await CallingConnection.make(
+                simulate: true, apiURL: "", apiKey: nil, maxParallel: 4,
+                simulation: PokuSimulator.Configuration(
+                    seed: seed, callDuration: .uniform(mean: .milliseconds(600)),
+                    script: try FaultScript(faultTexts: [Self.unknownNumber: ["drop-after-place"]])))
+        } catch {
+            throw ExitStatus.report(error)
+        }
+        let result = try await CampaignRunSession.execute(
+            store: store, campaign: record, connection: connection, configuration: configuration, gracePeriod: "5s")
+        say(RunSummaryText.render(result, campaign: record.name))
+
+        say("\n$ campaign report")
+        do {
+            let summary = try CampaignSummary(store: store, campaign: record)
+            say(SummaryText.render(summary, database: db))
+        } catch {
+            throw ExitStatus.report(error)
+        }
+        if let db {
+            say("\nthe demo database is kept: try campaign report --db \(db) --html report.html")
+        } else {
+            say("\nthat was a temporary database; campaign demo --db demo.db keeps it to try report --csv/--html")
+        }
+        if case .stopped = result { throw ExitStatus.interrupted }
+    }
+}
+
+/// Prints and flushes at once: the run's progress lines are written unbuffered, so buffered `print` text
+/// would otherwise come out after them when stdout is a pipe.
+private func say(_ text: String) {
+    print(text)
+    fflush(nil)
+}

@@ -1,0 +1,42 @@
+import CampaignKit
+import Foundation
+import TestSupport
+import Testing
+
+/// `campaign demo` and the example files it carries.
+@Suite("demo")
+struct DemoTests {
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples/dinner")
+
+    @Test("the files built into the binary are examples/dinner as it stands")
+    func embeddedFilesMatchExamples() throws {
+        let contacts = try String(contentsOf: Self.examples.appendingPathComponent("contacts.csv"), encoding: .utf8)
+        let prompt = try String(contentsOf: Self.examples.appendingPathComponent("prompt.txt"), encoding: .utf8)
+        #expect(DemoCampaign.contactsCSV == contacts)
+        #expect(DemoCampaign.prompt == prompt)
+        for placeholder in ["[name]", "[day]", "[time", "[party_size]"] {
+            #expect(prompt.contains(placeholder))
+        }
+    }
+
+    @Test("demo imports, runs on the simulator and prints the report, quickly, from any folder")
+    func demoRuns() throws {
+        let folder = TemporaryFolder()
+        let started = Date()
+        let result = try CampaignBinary.run(["demo", "--db", "kept.db"], in: folder.url)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(elapsed < 30)
+        #expect(result.stdout.contains("12 rows: 12 queued"))
+        #expect(result.stdout.contains("campaign 'dinner' finished"))
+        #expect(result.stdout.contains("campaign 'dinner': 12 jobs"))
+        #expect(result.stdout.contains("answer rate"))
+        #expect(result.stdout.contains("ESTIMATE"))
+        #expect(result.stdout.contains("NEEDS A DECISION: 1 unknown job"))
+        #expect(!result.stdout.contains("error"))
+        // The kept database serves the other reports.
+        let html = try CampaignBinary.run(["report", "--db", "kept.db", "--html", "r.html"], in: folder.url)
+        #expect(html.status == 0, "\(html.stderr)")
+    }
+}
