@@ -23,6 +23,9 @@ public struct LedgerEntry: Sendable, Equatable, Codable {
     public var fault: String?
     /// The connection was closed without an answer.
     public var dropped: Bool
+    /// For a request that placed a call: how long that call lasts, in seconds, so its end is `time` plus
+    /// this. Benchmarks sum it to measure how busy the call slots really were.
+    public var callSeconds: Double?
 }
 
 /// The ledger as `GET /_sim/ledger` returns it.

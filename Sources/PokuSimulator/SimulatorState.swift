@@ -11,6 +11,9 @@ actor SimulatorState {
     private var placedCount: [String: Int] = [:]
     private var calls: [String: SimulatedCall] = [:]
     private var entries: [LedgerEntry] = []
+    /// End instants of the calls not yet ended (as of the last placement), so counting the calls in
+    /// progress costs the calls in progress, not every call ever placed.
+    private var activeEnds: [ContinuousClock.Instant] = []
     private var maxConcurrent = 0
     private var placedTotal = 0
 
@@ -69,14 +72,16 @@ actor SimulatorState {
         )
         calls[id] = call
         placedTotal += 1
-        maxConcurrent = max(maxConcurrent, inProgress(at: now))
+        activeEnds.removeAll { $0 <= now }
+        activeEnds.append(call.endsAt)
+        maxConcurrent = max(maxConcurrent, activeEnds.count)
         return call
     }
 
     func call(_ id: String) -> SimulatedCall? { calls[id] }
 
     private func inProgress(at now: ContinuousClock.Instant) -> Int {
-        calls.values.reduce(0) { $0 + ($1.hasEnded(at: now) ? 0 : 1) }
+        activeEnds.reduce(0) { $0 + ($1 > now ? 1 : 0) }
     }
 
     /// Appends a ledger entry and returns its sequence number, for `complete`.
@@ -85,7 +90,7 @@ actor SimulatorState {
             sequence: entries.count,
             time: Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date()),
             method: method, path: path, to: to, prompt: prompt, status: nil, interactionId: nil, placed: false,
-            fault: nil, dropped: false
+            fault: nil, dropped: false, callSeconds: nil
         )
         entries.append(entry)
         return entry.sequence
@@ -97,7 +102,13 @@ actor SimulatorState {
     ) {
         guard entries.indices.contains(sequence) else { return }
         entries[sequence].status = status
-        if let interactionID { entries[sequence].interactionId = interactionID }
+        if let interactionID {
+            entries[sequence].interactionId = interactionID
+            if placed == true, let call = calls[interactionID] {
+                let parts = call.duration.components
+                entries[sequence].callSeconds = Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+            }
+        }
         if let placed { entries[sequence].placed = placed }
         if let fault, fault.kind != .ok || fault.delay > 0 { entries[sequence].fault = fault.description }
         entries[sequence].dropped = dropped

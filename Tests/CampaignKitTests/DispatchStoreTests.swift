@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import CampaignKit
@@ -61,6 +62,19 @@ struct DispatchStoreTests {
         let intent = try test.store.recordAttemptIntent(jobID: before.id, now: now)
         try test.store.undoAttemptIntent(intent, now: now)
         #expect(try test.job(test.phones[0]) == before)
+    }
+
+    @Test("an intent undone later (401/402) does not even touch the job's updated_at")
+    func undoKeepsUpdatedAt() throws {
+        let test = try TestCampaign(contacts: 1)
+        let job = try test.job(test.phones[0])
+        let rows = { () throws -> [String] in
+            try test.store.read { db in try Row.fetchAll(db, sql: "SELECT * FROM jobs").map { "\($0)" } }
+        }
+        let before = try rows()
+        let intent = try test.store.recordAttemptIntent(jobID: job.id, now: now + 5)
+        try test.store.undoAttemptIntent(intent, now: now + 6)
+        #expect(try rows() == before)
     }
 
     @Test("resolve requeues or closes unknown jobs, and refuses other ids", arguments: [ResolveAction.requeue, .done])

@@ -21,6 +21,8 @@ public struct AttemptIntent: Sendable, Equatable {
     public var attemptNumber: Int
     /// The job's `last_attempt_at` before the intent, restored if the intent is undone.
     var previousLastAttemptAt: String?
+    /// The job's `updated_at` before the intent, restored with it: an undone intent leaves no trace on the job.
+    var previousUpdatedAt: String? = nil
 }
 
 /// A placed call being followed by its interactionId.
@@ -201,7 +203,8 @@ extension CampaignStore {
         return try write { db in
             guard
                 let job = try Row.fetchOne(
-                    db, sql: "SELECT status, attempts, last_attempt_at FROM jobs WHERE id = ?", arguments: [jobID]),
+                    db, sql: "SELECT status, attempts, last_attempt_at, updated_at FROM jobs WHERE id = ?",
+                    arguments: [jobID]),
                 (job[0] as String) == "queued"
             else { throw DispatchStoreError.jobNotQueued(jobID: jobID) }
             let attempts: Int = job[1] + 1
@@ -219,7 +222,8 @@ extension CampaignStore {
                         updated_at = ? WHERE id = ?
                     """, arguments: [attempts, stamp, stamp, jobID])
             return AttemptIntent(
-                jobID: jobID, attemptID: attemptID, attemptNumber: attempts, previousLastAttemptAt: job[2])
+                jobID: jobID, attemptID: attemptID, attemptNumber: attempts, previousLastAttemptAt: job[2],
+                previousUpdatedAt: job[3])
         }
     }
 
@@ -342,9 +346,10 @@ extension CampaignStore {
                 sql: "DELETE FROM attempts WHERE id = ? AND state = 'dialing'", arguments: [intent.attemptID])
             try db.execute(
                 sql: """
-                    UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?
+                    UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?,
+                        updated_at = COALESCE(?, updated_at)
                     WHERE id = ? AND status = 'dialing'
-                    """, arguments: [intent.previousLastAttemptAt, intent.jobID])
+                    """, arguments: [intent.previousLastAttemptAt, intent.previousUpdatedAt, intent.jobID])
         }
     }
 
