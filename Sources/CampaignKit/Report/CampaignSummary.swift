@@ -56,7 +56,8 @@ public struct CampaignSummary: Sendable, Equatable, Codable {
         answerRate = withOutcome == 0 ? nil : Double(byOutcome[OutcomeRules.answered] ?? 0) / Double(withOutcome)
         scheduled = Scheduled(
             queued: counts.queued, waiting: try store.waitingJobCount(campaign: campaign, now: now),
-            inFlight: counts.active, nextDueAt: try store.nextQueuedTime(campaign: campaign).map { Timestamp.string(max($0, now)) })
+            inFlight: counts.active,
+            nextDueAt: try store.nextQueuedTime(campaign: campaign).map { Timestamp.string(max($0, now)) })
         let unknown = try store.reviewJobs(campaign: campaign, unknown: true, limit: limit)
         self.unknown = ReviewList(total: unknown.total, jobs: unknown.jobs)
         let review = try store.reviewJobs(campaign: campaign, unknown: false, limit: limit)
