@@ -58,7 +58,8 @@ struct DemoCommand: AsyncParsableCommand {
 
         say("\n$ campaign run --simulate --max-parallel 4 --poll-interval 150ms --retry-delay 1s")
         let configuration = DispatchConfiguration(
-            maxParallel: 4, pollInterval: .milliseconds(150), retry: RetryPolicy(maxAttempts: 3, baseDelay: .seconds(1)),
+            maxParallel: 4, pollInterval: .milliseconds(150),
+            retry: RetryPolicy(maxAttempts: 3, baseDelay: .seconds(1)),
             defaultTimeZone: TimeZone(identifier: "America/Los_Angeles") ?? .current, gracePeriod: .seconds(5))
         let connection: CallingConnection
         do {

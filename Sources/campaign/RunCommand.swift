@@ -297,7 +297,8 @@ final class ProgressPrinter: Sendable {
     }
 
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        // `try?`: a closed pipe (`campaign demo | head`) must not crash a run whose state is all on disk.
+        try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
     }
 
     static func line(_ progress: DispatchProgress) -> String {

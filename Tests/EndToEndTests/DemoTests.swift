@@ -40,3 +40,21 @@ struct DemoTests {
         #expect(html.status == 0, "\(html.stderr)")
     }
 }
+
+/// The other example must stay importable as its README shows.
+@Suite("demo: examples/appointments")
+struct DemoAppointmentsExampleTests {
+    @Test("examples/appointments imports without a reject")
+    func appointmentsImport() throws {
+        let folder = TemporaryFolder()
+        let examples = DemoTests.examples.deletingLastPathComponent().appendingPathComponent("appointments")
+        let result = try CampaignBinary.run(
+            [
+                "import", examples.appendingPathComponent("contacts.csv").path, "--prompt",
+                examples.appendingPathComponent("prompt.txt").path, "--name", "appointments", "--language", "en-US",
+                "--dry-run",
+            ], in: folder.url)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("8 rows: 8 queued"))
+    }
+}

@@ -116,7 +116,8 @@ struct ReportEndToEndTests {
             lines[1] == #""'=HYPERLINK(""http://evil.example"")",+1 415 555 0101,Friday,window seat,+14155550101,"#
                 + #"completed,answered,1,i-1,'=cmd|' /C calc'!A0 confirmed,,,2026-11-24T16:00:00.000Z,"#
                 + "2026-11-24T16:01:30.000Z")
-        #expect(lines[2] == "Ben,(212) 555-0147,Saturday,'-rm -rf,+12125550147,failed,no_answer,3,,,,attempts used up,,")
+        #expect(
+            lines[2] == "Ben,(212) 555-0147,Saturday,'-rm -rf,+12125550147,failed,no_answer,3,,,,attempts used up,,")
         #expect(lines[3].hasPrefix(#"Chi,+1 646 555 0112,Sunday,"'@SUM(A1:A2), please",+16465550112,unknown,"#))
         #expect(lines[4].hasPrefix("Dee,+1 617 555 0134,Monday,'+1 extra,+16175550134,queued,"))
         for line in lines.dropFirst().dropLast() {

@@ -50,17 +50,23 @@ public struct CampaignSummary: Sendable, Equatable, Codable {
         var byStatus = counts.byStatus
         for status in Self.statuses where byStatus[status] == nil { byStatus[status] = 0 }
         self.byStatus = byStatus
-        byOutcome = try store.outcomeCounts(campaign: campaign)
-        attempts = try store.attemptTotals(campaign: campaign)
+        let totals = try store.jobTotals(campaign: campaign)
+        byOutcome = totals.byOutcome
+        attempts = AttemptTotals(used: totals.attemptsUsed, byState: try store.attemptStates(campaign: campaign))
         let withOutcome = byOutcome.values.reduce(0, +)
         answerRate = withOutcome == 0 ? nil : Double(byOutcome[OutcomeRules.answered] ?? 0) / Double(withOutcome)
         scheduled = Scheduled(
             queued: counts.queued, waiting: try store.waitingJobCount(campaign: campaign, now: now),
-            inFlight: counts.active, nextDueAt: try store.nextQueuedTime(campaign: campaign).map { Timestamp.string(max($0, now)) })
-        let unknown = try store.reviewJobs(campaign: campaign, unknown: true, limit: limit)
-        self.unknown = ReviewList(total: unknown.total, jobs: unknown.jobs)
-        let review = try store.reviewJobs(campaign: campaign, unknown: false, limit: limit)
-        self.review = ReviewList(total: review.total, jobs: review.jobs)
+            inFlight: counts.active,
+            nextDueAt: try store.nextQueuedTime(campaign: campaign).map { Timestamp.string(max($0, now)) })
+        // The lists are read only when there is something to list: a LIMIT query that matches nothing
+        // scans every job.
+        unknown = ReviewList(
+            total: counts.unknown,
+            jobs: counts.unknown == 0 ? [] : try store.reviewJobs(campaign: campaign, unknown: true, limit: limit))
+        review = ReviewList(
+            total: totals.flagged,
+            jobs: totals.flagged == 0 ? [] : try store.reviewJobs(campaign: campaign, unknown: false, limit: limit))
         estimatedCost = CreditEstimate(try store.callMinutes(campaign: campaign))
     }
 }

@@ -175,7 +175,8 @@ public enum HTMLReport {
             html += jobTable(summary.unknown) + "</section>\n"
         }
         if summary.review.total > 0 {
-            html += "<section><h2>Flagged for review: \(summary.review.total)</h2>\(jobTable(summary.review))</section>\n"
+            html +=
+                "<section><h2>Flagged for review: \(summary.review.total)</h2>\(jobTable(summary.review))</section>\n"
         }
         return html
     }

@@ -104,7 +104,8 @@ struct ByteWriter {
     /// `CSVWriter.field` does), with a `'` first when `prefix` and the value could run as a formula.
     mutating func appendField(_ value: UnsafeBufferPointer<UInt8>, prefix: Bool) {
         var needsQuotes = false
-        for byte in value where byte == SpreadsheetSafety.comma || byte == SpreadsheetSafety.quote || byte == 10
+        for byte in value
+        where byte == SpreadsheetSafety.comma || byte == SpreadsheetSafety.quote || byte == 10
             || byte == 13
         {
             needsQuotes = true

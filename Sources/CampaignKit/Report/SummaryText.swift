@@ -47,10 +47,13 @@ public enum SummaryText {
             if scheduled.waiting > 0 { text += " (\(scheduled.waiting) waiting for a retry or calling window)" }
             if scheduled.inFlight > 0 { text += ", \(scheduled.inFlight) in flight" }
             if let next = scheduled.nextDueAt.flatMap(Timestamp.date) {
-                text += next <= now ? "; the next call is due now" : "; the next call is due \(describe(next, now: now))"
+                text +=
+                    next <= now ? "; the next call is due now" : "; the next call is due \(describe(next, now: now))"
             }
             lines.append(text)
-            if scheduled.queued > 0 { lines.append("                 campaign run\(dbFlag)\(campaignFlag) places them") }
+            if scheduled.queued > 0 {
+                lines.append("                 campaign run\(dbFlag)\(campaignFlag) places them")
+            }
         }
         let cost = summary.estimatedCost
         lines.append(
@@ -69,7 +72,8 @@ public enum SummaryText {
             lines += jobLines(summary.unknown)
             let ids = summary.unknown.jobs.prefix(5).map { String($0.id) }.joined(separator: " ")
             lines.append("  check whether each call reached the person (e.g. in Poku's dashboard), then:")
-            lines.append("    campaign resolve\(dbFlag)\(campaignFlag) --requeue \(ids)    call them again on the next run")
+            lines.append(
+                "    campaign resolve\(dbFlag)\(campaignFlag) --requeue \(ids)    call them again on the next run")
             lines.append("    campaign resolve\(dbFlag)\(campaignFlag) --done \(ids)       close them")
             lines.append("    (--all instead of ids settles every unknown job)")
         }

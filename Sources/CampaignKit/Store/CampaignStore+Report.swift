@@ -43,6 +43,14 @@ public struct AttemptTotals: Sendable, Equatable, Codable {
     public var byState: [String: Int]
 }
 
+/// Totals over a campaign's jobs that need a full scan (see `jobTotals`).
+public struct JobTotals: Sendable, Equatable {
+    public var byOutcome: [String: Int] = [:]
+    public var attemptsUsed = 0
+    /// Jobs other than `unknown` ones that carry a review reason.
+    public var flagged = 0
+}
+
 /// The raw figures behind the credit estimate: calls that ended, and their started minutes.
 public struct CallMinutes: Sendable, Equatable {
     /// Ended calls with both timestamps.
@@ -74,27 +82,29 @@ extension CampaignStore {
         }
     }
 
-    /// The campaign's jobs by their last outcome label (jobs never called are not counted).
-    public func outcomeCounts(campaign: CampaignRecord) throws(StoreError) -> [String: Int] {
+    /// Jobs by their last outcome label, attempts used, and jobs flagged for review (other than `unknown`
+    /// ones), in one scan of the campaign's jobs: the summary of a million jobs pays for one pass, not three.
+    public func jobTotals(campaign: CampaignRecord) throws(StoreError) -> JobTotals {
         try read { db in
-            var counts: [String: Int] = [:]
+            var totals = JobTotals()
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT outcome, COUNT(*) FROM jobs WHERE campaign_id = ? AND outcome IS NOT NULL GROUP BY outcome
+                    SELECT outcome, COUNT(*), SUM(attempts), SUM(review_reason IS NOT NULL AND status != 'unknown')
+                    FROM jobs WHERE campaign_id = ? GROUP BY outcome
                     """, arguments: [campaign.id])
-            for row in rows { counts[row[0]] = row[1] }
-            return counts
+            for row in rows {
+                if let outcome: String = row[0] { totals.byOutcome[outcome] = row[1] }
+                totals.attemptsUsed += row[2] as Int
+                totals.flagged += row[3] as Int
+            }
+            return totals
         }
     }
 
-    /// Attempts used and attempts by state.
-    public func attemptTotals(campaign: CampaignRecord) throws(StoreError) -> AttemptTotals {
+    /// Attempts by state.
+    public func attemptStates(campaign: CampaignRecord) throws(StoreError) -> [String: Int] {
         try read { db in
-            let used =
-                try Int.fetchOne(
-                    db, sql: "SELECT COALESCE(SUM(attempts), 0) FROM jobs WHERE campaign_id = ?",
-                    arguments: [campaign.id]) ?? 0
             var byState: [String: Int] = [:]
             let rows = try Row.fetchAll(
                 db,
@@ -103,7 +113,7 @@ extension CampaignStore {
                     WHERE j.campaign_id = ? GROUP BY a.state
                     """, arguments: [campaign.id])
             for row in rows { byState[row[0]] = row[1] }
-            return AttemptTotals(used: used, byState: byState)
+            return byState
         }
     }
 
@@ -117,30 +127,23 @@ extension CampaignStore {
         }
     }
 
-    /// Jobs a person must look at, oldest first, at most `limit`, and how many there are in all.
+    /// Jobs a person must look at, oldest first, at most `limit`.
     ///
     /// `unknown: true` lists the `unknown` jobs (a call may have been placed); `false` lists the other jobs
     /// that carry a review reason.
-    public func reviewJobs(campaign: CampaignRecord, unknown: Bool, limit: Int) throws(StoreError) -> (
-        jobs: [ReviewJob], total: Int
-    ) {
+    public func reviewJobs(campaign: CampaignRecord, unknown: Bool, limit: Int) throws(StoreError) -> [ReviewJob] {
         let condition = unknown ? "status = 'unknown'" : "status != 'unknown' AND review_reason IS NOT NULL"
         return try read { db in
-            let total =
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM jobs WHERE campaign_id = ? AND \(condition)",
-                    arguments: [campaign.id]) ?? 0
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT id, phone_e164, status, attempts, COALESCE(review_reason, error), last_attempt_at
                     FROM jobs WHERE campaign_id = ? AND \(condition) ORDER BY id LIMIT ?
                     """, arguments: [campaign.id, limit])
-            let jobs = rows.map {
+            return rows.map {
                 ReviewJob(
                     id: $0[0], phone: $0[1], status: $0[2], attempts: $0[3], reason: $0[4], lastAttemptAt: $0[5])
             }
-            return (jobs, total)
         }
     }
 
