@@ -331,6 +331,9 @@ struct PoolLoop {
     var stoppedOnRequest = false
     var fatal: DispatchError?
     var armedTimers: Set<Date> = []
+    /// The job counts the progress events show, and when they were read: reading them is a scan of every
+    /// job of the campaign, too much to do twice per call on a campaign of 100,000 jobs.
+    var shownCounts: (counts: JobCounts, at: Date)?
 
     var configuration: DispatchConfiguration { dispatcher.configuration }
     var store: CampaignStore { dispatcher.store }
@@ -493,6 +496,8 @@ struct PoolLoop {
         }
     }
 
+    static let progressCountsInterval: TimeInterval = 0.25
+
     func counts() -> Result<JobCounts, DispatchError> {
         do {
             return .success(try store.jobCounts(campaign: campaign))
@@ -501,9 +506,18 @@ struct PoolLoop {
         }
     }
 
-    func emitProgress() {
-        guard case .success(let counts) = counts() else { return }
+    /// Reports progress; the counts are re-read at most every `progressCountsInterval` (calls in flight are
+    /// always current). The summary at the end reads fresh counts.
+    mutating func emitProgress() {
         let now = dispatcher.clock.now()
+        let counts: JobCounts
+        if let shown = shownCounts, now.timeIntervalSince(shown.at) < Self.progressCountsInterval {
+            counts = shown.counts
+        } else {
+            guard case .success(let fresh) = self.counts() else { return }
+            shownCounts = (fresh, now)
+            counts = fresh
+        }
         let minutes = now.timeIntervalSince(startedAt) / 60
         var rate: Double? = nil
         var eta: Date? = nil
