@@ -187,11 +187,13 @@ public final class Dispatcher: Sendable {
                 }
                 let backoff = min(configuration.rateLimitPause.seconds * pow(2, Double(min(refusals - 1, 10))), 300)
                 let wait = retryAfter ?? .milliseconds(Int64(backoff * 1000))
+                let until = now.addingTimeInterval(wait.seconds)
+                // The pause first and the job's own due time too: requeued "due now", the loop could claim it
+                // again between the requeue and the pause and redial it before Retry-After had passed.
+                pauseAll(until: until, reason: "the API asked to slow down (HTTP \(status))")
                 try store.recordNotPlaced(
                     intent, httpStatus: status, reason: "refused for now (HTTP \(status)); not counted as an attempt",
-                    retryAt: nil, now: now)
-                pauseAll(
-                    until: now.addingTimeInterval(wait.seconds), reason: "the API asked to slow down (HTTP \(status))")
+                    retryAt: until, now: now)
                 return .callFinished(ended: false)
             case .notSent(let reason):
                 try store.recordNotPlaced(
