@@ -29,6 +29,15 @@ struct DispatchStoreTests {
         #expect(try test.job(test.phones[0]).status == "suppressed")
     }
 
+    @Test("a run's start closes every queued job whose number was suppressed since the import")
+    func suppressedAtStart() throws {
+        let test = try TestCampaign(contacts: 3)
+        try test.store.addSuppressedForTest(test.phones[2], now: now)
+        _ = try test.store.recoverAtStart(campaign: test.campaign, now: now)
+        #expect(try test.job(test.phones[2]).status == "suppressed")
+        #expect(try test.job(test.phones[0]).status == "queued")
+    }
+
     @Test("the intent is committed before the POST: a fresh connection sees the job dialing")
     func intentCommitted() throws {
         let test = try TestCampaign(contacts: 1)

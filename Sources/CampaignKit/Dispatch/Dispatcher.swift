@@ -187,11 +187,13 @@ public final class Dispatcher: Sendable {
                 }
                 let backoff = min(configuration.rateLimitPause.seconds * pow(2, Double(min(refusals - 1, 10))), 300)
                 let wait = retryAfter ?? .milliseconds(Int64(backoff * 1000))
+                let until = now.addingTimeInterval(wait.seconds)
+                // The pause first and the job's own due time too: requeued "due now", the loop could claim it
+                // again between the requeue and the pause and redial it before Retry-After had passed.
+                pauseAll(until: until, reason: "the API asked to slow down (HTTP \(status))")
                 try store.recordNotPlaced(
                     intent, httpStatus: status, reason: "refused for now (HTTP \(status)); not counted as an attempt",
-                    retryAt: nil, now: now)
-                pauseAll(
-                    until: now.addingTimeInterval(wait.seconds), reason: "the API asked to slow down (HTTP \(status))")
+                    retryAt: until, now: now)
                 return .callFinished(ended: false)
             case .notSent(let reason):
                 try store.recordNotPlaced(
@@ -331,6 +333,9 @@ struct PoolLoop {
     var stoppedOnRequest = false
     var fatal: DispatchError?
     var armedTimers: Set<Date> = []
+    /// The job counts the progress events show, and when they were read: reading them is a scan of every
+    /// job of the campaign, too much to do twice per call on a campaign of 100,000 jobs.
+    var shownCounts: (counts: JobCounts, at: Date)?
 
     var configuration: DispatchConfiguration { dispatcher.configuration }
     var store: CampaignStore { dispatcher.store }
@@ -493,6 +498,8 @@ struct PoolLoop {
         }
     }
 
+    static let progressCountsInterval: TimeInterval = 0.25
+
     func counts() -> Result<JobCounts, DispatchError> {
         do {
             return .success(try store.jobCounts(campaign: campaign))
@@ -501,9 +508,18 @@ struct PoolLoop {
         }
     }
 
-    func emitProgress() {
-        guard case .success(let counts) = counts() else { return }
+    /// Reports progress; the counts are re-read at most every `progressCountsInterval` (calls in flight are
+    /// always current). The summary at the end reads fresh counts.
+    mutating func emitProgress() {
         let now = dispatcher.clock.now()
+        let counts: JobCounts
+        if let shown = shownCounts, now.timeIntervalSince(shown.at) < Self.progressCountsInterval {
+            counts = shown.counts
+        } else {
+            guard case .success(let fresh) = self.counts() else { return }
+            shownCounts = (fresh, now)
+            counts = fresh
+        }
         let minutes = now.timeIntervalSince(startedAt) / 60
         var rate: Double? = nil
         var eta: Date? = nil

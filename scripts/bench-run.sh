@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Benchmark of `campaign run` against a thread-pool peer (scripts/peer_run.py), both driving the same
+# simulator (`campaign simulator`, loopback only) with the same poll interval. Not a test: run it by hand
+# after `swift build -c release`, and record the figures in scripts/BENCH-RUN.md.
+#
+#   scripts/bench-run.sh            # all of it (about 5 minutes)
+#   CAMPAIGN_BINARY=path scripts/bench-run.sh
+#
+# Slot utilisation = sum of call time / (slots x wall time). Call time comes from the simulator's ledger:
+# every POST that placed a call carries `callSeconds`, the call's length from placement to its end, so it is
+# exact, not calls x mean. Wall time is the whole process (start-up included) as /usr/bin/time sees it.
+# Each measurement gets a fresh simulator with the same seed, so both tools see the same calls.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${CAMPAIGN_BINARY:-$ROOT/.build/release/campaign}
+PEER="$ROOT/scripts/peer_run.py"
+WORK=$(mktemp -d /tmp/bench-run.XXXXXX)
+KEY=bench-key
+POLL_MS=${POLL_MS:-100}
+CALL=${CALL:-0.5s}
+# max-parallel:calls; sized so each run takes roughly 10-30 s at 0.5 s calls.
+CASES=${CASES:-"5:300 50:2500 500:10000"}
+SIM_PID=""
+trap '[ -n "$SIM_PID" ] && kill -INT $SIM_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+
+start_sim() { # $1 call duration
+    "$BIN" simulator --port 0 --seed 1 --call-duration "$1" --api-key "$KEY" >"$WORK/sim.out" 2>&1 &
+    SIM_PID=$!
+    for _ in $(seq 1 200); do
+        URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/sim.out")
+        [ -n "$URL" ] && return 0
+        sleep 0.05
+    done
+    echo "the simulator did not start" >&2
+    exit 1
+}
+stop_sim() { kill -INT "$SIM_PID"; wait "$SIM_PID" || true; SIM_PID=""; }
+
+make_contacts() { # $1 count -> $WORK/contacts-N.csv and numbers-N.txt (valid US numbers, never dialled: loopback)
+    python3 - "$1" "$WORK" <<'PY'
+import sys
+n, work = int(sys.argv[1]), sys.argv[2]
+numbers = [f"+1415{2000000 + i:07d}" for i in range(n)]
+with open(f"{work}/contacts-{n}.csv", "w") as f:
+    f.write("name,phone\n")
+    f.writelines(f"Guest {i},{number}\n" for i, number in enumerate(numbers))
+with open(f"{work}/numbers-{n}.txt", "w") as f:
+    f.writelines(number + "\n" for number in numbers)
+PY
+    echo "Hi [name], this is the benchmark." >"$WORK/prompt.txt"
+}
+
+busy_seconds() { # ledger JSON on stdin -> "calls busy_seconds"
+    python3 -c '
+import json, sys
+ledger = json.load(sys.stdin)
+placed = [e for e in ledger["entries"] if e["method"] == "POST" and e["placed"]]
+print(len(placed), sum(e.get("callSeconds") or 0 for e in placed))'
+}
+
+ROWS=()
+measure() { # $1 tool $2 slots $3 calls, command in the rest
+    local tool=$1 slots=$2 calls=$3
+    shift 3
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" "$@" >"$WORK/$tool-$slots.log" 2>&1 || {
+        echo "$tool at $slots slots failed:" >&2
+        tail -5 "$WORK/$tool-$slots.log" >&2
+    }
+    read -r wall user sys rss_kb < <(tail -1 "$WORK/time.txt")
+    read -r placed busy < <(curl -s "$URL/_sim/ledger" | busy_seconds)
+    local row
+    row=$(python3 -c "
+wall, user, sys_, rss, placed, busy, slots = $wall, $user, $sys, $rss_kb, $placed, $busy, $slots
+print(f'$tool|{slots}|{placed}|{wall:.1f}|{busy / (slots * wall):.3f}|{(user + sys_) * 10000 / max(placed, 1):.1f}|{rss / 1024:.0f}')")
+    ROWS+=("$row")
+    echo "$row"
+}
+
+echo "campaign: $BIN"
+echo "machine: $(nproc) cores, $(uname -sr); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "poll interval ${POLL_MS} ms for both tools; calls ${CALL} mean (uniform 0.5x-1.5x); one attempt per number"
+echo
+for case in $CASES; do
+    slots=${case%%:*}
+    calls=${case##*:}
+    make_contacts "$calls"
+    db="$WORK/c-$slots.db"
+    "$BIN" import "$WORK/contacts-$calls.csv" --prompt "$WORK/prompt.txt" --db "$db" >/dev/null
+    start_sim "$CALL"
+    measure campaign "$slots" "$calls" env POKU_API_KEY=$KEY "$BIN" run --db "$db" --api-url "$URL" \
+        --max-parallel "$slots" --poll-interval "${POLL_MS}ms" --max-attempts 1
+    stop_sim
+    start_sim "$CALL"
+    measure python "$slots" "$calls" python3 "$PEER" --api-url "$URL" --api-key "$KEY" \
+        --numbers "$WORK/numbers-$calls.txt" --max-parallel "$slots" --poll-interval "0.$(printf %03d "$POLL_MS")"
+    stop_sim
+done
+
+echo
+echo "| tool | slots | calls | wall s | utilisation | CPU s / 10k calls | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|"
+for row in "${ROWS[@]}"; do echo "|${row//|/ | }|" | sed 's/^|/| /; s/|$/ |/'; done
+
+# Memory against campaign size: the same 20 s of dialling (50 ms calls, 50 slots) on a 1,000-job and a
+# 100,000-job campaign; the run is stopped with SIGINT (it exits 130, resumable) and its peak RSS read.
+echo
+echo "| jobs in campaign | import s | calls placed in 20 s | peak RSS MB of run |"
+echo "|---|---|---|---|"
+for jobs in 1000 100000; do
+    make_contacts "$jobs"
+    db="$WORK/m-$jobs.db"
+    start=$(date +%s.%N)
+    "$BIN" import "$WORK/contacts-$jobs.csv" --prompt "$WORK/prompt.txt" --db "$db" >/dev/null
+    imported=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
+    start_sim 50ms
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" env POKU_API_KEY=$KEY timeout -s INT 20 "$BIN" run \
+        --db "$db" --api-url "$URL" --max-parallel 50 --poll-interval 20ms --max-attempts 1 --grace-period 2s \
+        >"$WORK/mem-$jobs.log" 2>&1 || true
+    read -r wall user sys rss_kb < <(tail -1 "$WORK/time.txt")
+    read -r placed busy < <(curl -s "$URL/_sim/ledger" | busy_seconds)
+    stop_sim
+    echo "| $jobs | $imported | $placed | $((rss_kb / 1024)) |"
+done
