@@ -61,6 +61,10 @@ public final class ImportSession {
                     language, voice, from_number, transfer_to, timezone, status, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+        now.withCString { stamp in
+            sqlite3_bind_text(insertJob.sqliteStatement, 13, stamp, -1, SQLITE_TRANSIENT)
+            sqlite3_bind_text(insertJob.sqliteStatement, 14, stamp, -1, SQLITE_TRANSIENT)
+        }
         let existing = try Row.fetchCursor(
             db, sql: "SELECT phone_e164, import_id, source_line FROM jobs WHERE campaign_id = ?",
             arguments: [campaign.id])
@@ -125,14 +129,15 @@ public final class ImportSession {
             for field in PackedJobs.Field.allCases {
                 bind(Int32(field.rawValue + 4), jobs.range(index, field))
             }
-            sqlite3_bind_text(statement, 12, header.suppressed ? "suppressed" : "queued", -1, SQLITE_TRANSIENT)
-            now.withCString { stamp in
-                sqlite3_bind_text(statement, 13, stamp, -1, SQLITE_TRANSIENT)
-                sqlite3_bind_text(statement, 14, stamp, -1, SQLITE_TRANSIENT)
+            let status: StaticString = header.suppressed ? "suppressed" : "queued"
+            status.withUTF8Buffer { text in
+                text.withMemoryRebound(to: CChar.self) {
+                    _ = sqlite3_bind_text(statement, 12, $0.baseAddress, Int32($0.count), nil)
+                }
             }
-            let code = sqlite3_step(statement)
-            sqlite3_clear_bindings(statement)
-            return code
+            // Parameters 13 and 14 (the import's timestamp) were bound once, in init: bindings
+            // outlive sqlite3_reset, and every other parameter is bound again for each row.
+            return sqlite3_step(statement)
         }
         guard code == SQLITE_DONE else {
             throw DatabaseError(
