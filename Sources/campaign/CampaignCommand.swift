@@ -13,8 +13,8 @@ struct CampaignCommand: AsyncParsableCommand {
             campaign report --csv results.csv
             """,
         subcommands: [
-            ImportCommand.self, RunCommand.self, ReportCommand.self, ResolveCommand.self, ListCommand.self, DemoCommand.self,
-            SimulatorCommand.self,
+            ImportCommand.self, RunCommand.self, ReportCommand.self, ResolveCommand.self, ListCommand.self,
+            DemoCommand.self, SimulatorCommand.self,
         ]
     )
 
