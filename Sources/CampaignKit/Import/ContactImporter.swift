@@ -189,7 +189,7 @@ public struct ContactImporter {
         // About 64 bytes a contact: only used to decide whether this import is a bulk load.
         let bytes = (try? FileManager.default.attributesOfItem(atPath: request.contactsPath)[.size] as? Int) ?? 0
         return try store.importContacts(
-            into: campaign, sourceFile: request.contactsPath, estimatedRows: (bytes ?? 0) / 64, now: now
+            into: campaign, sourceFile: request.contactsPath, estimatedRows: bytes / 64, now: now
         ) { session in
             var report = ImportReport()
             report.campaign = request.campaignName
