@@ -140,6 +140,12 @@ public struct ContactImporter {
     /// The header names that mark the phone column, in order of preference.
     public static let phoneColumnNames = ["phone", "phone_number", "phone number", "number", "to"]
 
+    /// The position of the phone column found by name in `header`, by `phoneColumnNames` preference.
+    static func namedPhoneColumn(_ header: [String]) -> Int? {
+        let lowered = header.map { $0.trimmingSpaces.lowercased() }
+        return phoneColumnNames.lazy.compactMap { lowered.firstIndex(of: $0) }.first
+    }
+
     public func run(_ request: ImportRequest) throws -> ImportReport {
         let template: String
         do {
@@ -345,17 +351,17 @@ public struct ContactImporter {
     }
 
     private func findPhoneColumn(_ header: [String], request: ImportRequest) throws -> Int {
-        let lowered = header.map { $0.trimmingSpaces.lowercased() }
         if let name = request.phoneColumn {
-            guard let index = lowered.firstIndex(of: name.trimmingSpaces.lowercased()) else {
+            let wanted = name.trimmingSpaces.lowercased()
+            guard let index = header.firstIndex(where: { $0.trimmingSpaces.lowercased() == wanted }) else {
                 throw ImportError.unknownPhoneColumn(path: request.contactsPath, name: name, available: header)
             }
             return index
         }
-        for name in Self.phoneColumnNames {
-            if let index = lowered.firstIndex(of: name) { return index }
+        guard let index = Self.namedPhoneColumn(header) else {
+            throw ImportError.noPhoneColumn(path: request.contactsPath, available: header)
         }
-        throw ImportError.noPhoneColumn(path: request.contactsPath, available: header)
+        return index
     }
 
     private func checkCompatible(_ existing: CampaignRecord, with new: CampaignRecord) throws {
@@ -385,10 +391,9 @@ public struct ContactImporter {
         do {
             let reader = try CSVReader(path: path)
             guard let first = try reader.next() else { return [] }
-            let lowered = first.fields.map { $0.trimmingSpaces.lowercased() }
             var column = 0
             var numbers: [String] = []
-            if let named = Self.phoneColumnNames.lazy.compactMap({ lowered.firstIndex(of: $0) }).first {
+            if let named = Self.namedPhoneColumn(first.fields) {
                 column = named
             } else if first.fields.count == 1 {
                 numbers.append(try suppressedNumber(first, column: 0, path: path, phones: phones))
