@@ -27,8 +27,9 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "The column holding phone numbers (default: phone, phone_number, number or to).")
     var phoneColumn: String?
 
-    @Option(help: "Region for numbers written without a country code (ISO 3166, e.g. US, GB, DE).")
-    var region: String = "US"
+    @Option(
+        help: "Region for numbers without a country code (ISO 3166, e.g. GB; default: the campaign's, or US).")
+    var region: String?
 
     @Option(help: "Default call language (e.g. en-US); a row's language column overrides it.")
     var language: String?

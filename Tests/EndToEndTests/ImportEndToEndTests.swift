@@ -347,4 +347,18 @@ struct ImportEndToEndTests {
         #expect(try query("SELECT name || coalesce(sql, '') FROM sqlite_master ORDER BY name") == schema)
         #expect(try query("PRAGMA journal_mode") == ["wal"])
     }
+
+    @Test("a campaign keeps its region: a later import without --region reads numbers the same way")
+    func regionIsKept() throws {
+        let first = try importing("name,phone,day,time\nA,020 7946 0958,Fri,\n", ["--region", "GB"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try importing(
+            "name,phone,day,time\nB,020 7946 0959,Fri,\n", ["--name", "contacts"], file: "more.csv")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try query("SELECT phone_e164 FROM jobs ORDER BY id") == ["+442079460958", "+442079460959"])
+        let other = try importing(
+            "name,phone,day,time\nC,020 7946 0957,Fri,\n", ["--name", "contacts", "--region", "US"], file: "us.csv")
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("has --region GB"))
+    }
 }

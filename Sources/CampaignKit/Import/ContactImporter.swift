@@ -6,7 +6,8 @@ public struct ImportRequest: Sendable {
     public var promptPath: String
     public var campaignName: String
     public var phoneColumn: String?
-    public var region: String
+    /// Region for numbers without a country code; nil: the campaign's own, or US for a new campaign.
+    public var region: String?
     public var defaults: CallOptions
     public var suppressPaths: [String]
     public var skipInvalid: Bool
@@ -18,7 +19,7 @@ public struct ImportRequest: Sendable {
 
     public init(
         contactsPath: String, promptPath: String, campaignName: String, phoneColumn: String? = nil,
-        region: String = "US", defaults: CallOptions = CallOptions(), suppressPaths: [String] = [],
+        region: String? = nil, defaults: CallOptions = CallOptions(), suppressPaths: [String] = [],
         skipInvalid: Bool = false, dryRun: Bool = false, rejectsPath: String? = nil, previewCount: Int = 3,
         maxListed: Int = 20
     ) {
@@ -154,9 +155,10 @@ public struct ContactImporter {
             throw ImportError.template(.cannotRead(path: request.promptPath, reason: "\(error.localizedDescription)"))
         }
         if template.isBlank { throw ImportError.template(.empty(path: request.promptPath)) }
+        let existing = try store.campaign(named: request.campaignName)
         let phones: PhoneNormalizer
         do {
-            phones = try PhoneNormalizer(region: request.region)
+            phones = try PhoneNormalizer(region: request.region ?? existing?.region ?? "US")
         } catch {
             throw ImportError.badOption(option: "--region", problem: error.description)
         }
@@ -177,8 +179,8 @@ public struct ContactImporter {
             id: 0, name: request.campaignName, template: template, columns: header, phoneColumn: header[phoneColumn],
             region: phones.region, defaults: defaults)
         var created = true
-        if let existing = try store.campaign(named: request.campaignName) {
-            try checkCompatible(existing, with: campaign)
+        if let existing {
+            try checkCompatible(existing, with: campaign, givenRegion: request.region.map { _ in phones.region })
             campaign = existing
             created = false
         }
@@ -364,7 +366,7 @@ public struct ContactImporter {
         return index
     }
 
-    private func checkCompatible(_ existing: CampaignRecord, with new: CampaignRecord) throws {
+    private func checkCompatible(_ existing: CampaignRecord, with new: CampaignRecord, givenRegion: String?) throws {
         if existing.columns != new.columns {
             throw ImportError.campaignColumnsDiffer(
                 campaign: existing.name, expected: existing.columns, found: new.columns)
@@ -376,7 +378,7 @@ public struct ContactImporter {
             ("--from", existing.defaults.from, new.defaults.from),
             ("--transfer-to", existing.defaults.transferTo, new.defaults.transferTo),
             ("--timezone", existing.defaults.timezone, new.defaults.timezone),
-            ("--region", existing.region, new.region),
+            ("--region", existing.region, givenRegion),
         ]
         for (option, stored, given) in pairs {
             if let given, given != stored {
