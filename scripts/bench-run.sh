@@ -21,6 +21,16 @@ POLL_MS=${POLL_MS:-100}
 CALL=${CALL:-0.5s}
 # max-parallel:calls; sized so each run takes roughly 10-30 s at 0.5 s calls.
 CASES=${CASES:-"5:300 50:2500 500:10000"}
+# MODE=poll (default): poll every POLL_MS; MODE=wait: hold each POST open until its call ends.
+MODE=${MODE:-poll}
+# TOOLS: which of the two to measure (both by default); MEMORY=0 skips the memory-against-size table.
+TOOLS=${TOOLS:-"campaign python"}
+MEMORY=${MEMORY:-1}
+case $MODE in
+poll) RUN_MODE=(--poll-interval "${POLL_MS}ms") PEER_MODE=(--poll-interval "$(python3 -c "print($POLL_MS / 1000)")") ;;
+wait) RUN_MODE=(--wait-for-call-end) PEER_MODE=(--wait-for-call-end) ;;
+*) echo "MODE must be poll or wait" >&2; exit 2 ;;
+esac
 SIM_PID=""
 trap '[ -n "$SIM_PID" ] && kill -INT $SIM_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 
@@ -79,7 +89,7 @@ print(f'$tool|{slots}|{placed}|{wall:.1f}|{busy / (slots * wall):.3f}|{(user + s
 
 echo "campaign: $BIN"
 echo "machine: $(nproc) cores, $(uname -sr); load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "poll interval ${POLL_MS} ms for both tools; calls ${CALL} mean (uniform 0.5x-1.5x); one attempt per number"
+echo "mode $MODE; poll interval ${POLL_MS} ms for both tools; calls ${CALL} mean (uniform 0.5x-1.5x); one attempt per number"
 echo
 for case in $CASES; do
     slots=${case%%:*}
@@ -87,14 +97,17 @@ for case in $CASES; do
     make_contacts "$calls"
     db="$WORK/c-$slots.db"
     "$BIN" import "$WORK/contacts-$calls.csv" --prompt "$WORK/prompt.txt" --db "$db" >/dev/null
-    start_sim "$CALL"
-    measure campaign "$slots" "$calls" env POKU_API_KEY=$KEY "$BIN" run --db "$db" --api-url "$URL" \
-        --max-parallel "$slots" --poll-interval "${POLL_MS}ms" --max-attempts 1
-    stop_sim
-    start_sim "$CALL"
-    measure python "$slots" "$calls" python3 "$PEER" --api-url "$URL" --api-key "$KEY" \
-        --numbers "$WORK/numbers-$calls.txt" --max-parallel "$slots" --poll-interval "0.$(printf %03d "$POLL_MS")"
-    stop_sim
+    for tool in $TOOLS; do
+        start_sim "$CALL"
+        if [ "$tool" = campaign ]; then
+            measure campaign "$slots" "$calls" env POKU_API_KEY=$KEY "$BIN" run --db "$db" --api-url "$URL" \
+                --max-parallel "$slots" "${RUN_MODE[@]}" --max-attempts 1
+        else
+            measure python "$slots" "$calls" python3 "$PEER" --api-url "$URL" --api-key "$KEY" \
+                --numbers "$WORK/numbers-$calls.txt" --max-parallel "$slots" "${PEER_MODE[@]}"
+        fi
+        stop_sim
+    done
 done
 
 echo
@@ -102,6 +115,7 @@ echo "| tool | slots | calls | wall s | utilisation | CPU s / 10k calls | peak R
 echo "|---|---|---|---|---|---|---|"
 for row in "${ROWS[@]}"; do echo "|${row//|/ | }|" | sed 's/^|/| /; s/|$/ |/'; done
 
+[ "$MEMORY" = 1 ] || exit 0
 # Memory against campaign size: the same 20 s of dialling (50 ms calls, 50 slots) on a 1,000-job and a
 # 100,000-job campaign; the run is stopped with SIGINT (it exits 130, resumable) and its peak RSS read.
 echo

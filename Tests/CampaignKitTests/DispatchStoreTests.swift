@@ -8,24 +8,54 @@ import Testing
 struct DispatchStoreTests {
     let now = Date(utc: "2026-06-01T12:00:00.000Z")
 
-    @Test("claim honours next_attempt_at and takes the oldest due job")
-    func claimDue() throws {
-        let test = try TestCampaign(contacts: 2)
+    @Test("a claim honours next_attempt_at, takes the oldest due jobs and commits their intents")
+    func claimDue() async throws {
+        let test = try TestCampaign(contacts: 3)
         let store = test.store
         let first = try test.job(test.phones[0])
-        try store.postpone(jobID: first.id, until: now + 60, now: now)
-        #expect(try store.claimNextDueJob(campaign: test.campaign, now: now)?.phone == test.phones[1])
-        _ = try store.recordAttemptIntent(jobID: try test.job(test.phones[1]).id, now: now)
-        #expect(try store.claimNextDueJob(campaign: test.campaign, now: now) == nil)
-        #expect(try store.nextQueuedTime(campaign: test.campaign) == now + 60)
-        #expect(try store.claimNextDueJob(campaign: test.campaign, now: now + 60)?.phone == test.phones[0])
+        try await store.postpone(jobID: first.id, until: now + 60, now: now)
+        let claim = try await store.claimDueJobs(campaign: test.campaign, now: now, limit: 5)
+        #expect(claim.started.map(\.job.phone) == [test.phones[1], test.phones[2]])
+        #expect(claim.started.map(\.intent.attemptNumber) == [1, 1])
+        #expect(claim.nextDue == now + 60)
+        #expect(try test.jobs().map(\.status) == ["queued", "dialing", "dialing"])
+        #expect(try await store.claimDueJobs(campaign: test.campaign, now: now, limit: 5).started.isEmpty)
+        #expect(try await store.nextQueuedTime(campaign: test.campaign) == now + 60)
+        let later = try await store.claimDueJobs(campaign: test.campaign, now: now + 60, limit: 5)
+        #expect(later.started.map(\.job.phone) == [test.phones[0]])
+        #expect(later.nextDue == nil)
+    }
+
+    @Test("a claim takes no more than its limit; the rest stay queued and due")
+    func claimLimit() async throws {
+        let test = try TestCampaign(contacts: 4)
+        let claim = try await test.store.claimDueJobs(campaign: test.campaign, now: now, limit: 3)
+        #expect(claim.started.map(\.job.phone) == Array(test.phones.prefix(3)))
+        #expect(claim.nextDue == .distantPast)
+        #expect(try test.job(test.phones[3]).status == "queued")
+    }
+
+    @Test("a job outside its window is postponed in the claim and the next candidate is taken instead")
+    func claimPostpones() async throws {
+        let test = try TestCampaign(contacts: 3)
+        let late = test.phones[0]
+        let claim = try await test.store.claimDueJobs(
+            campaign: test.campaign, now: now, limit: 2, admit: { $0.phone == late ? now + 3600 : nil })
+        #expect(claim.postponed.map(\.job.phone) == [late])
+        #expect(claim.postponed.map(\.until) == [now + 3600])
+        #expect(claim.started.map(\.job.phone) == [test.phones[1], test.phones[2]])
+        let postponed = try test.job(late)
+        #expect(postponed.status == "queued")
+        #expect(postponed.attempts == 0)
+        #expect(postponed.nextAttemptAt == Timestamp.string(now + 3600))
+        #expect(claim.nextDue == now + 3600)
     }
 
     @Test("a queued number on the suppression list becomes suppressed and is never handed out")
-    func suppressed() throws {
+    func suppressed() async throws {
         let test = try TestCampaign(contacts: 1)
         try test.store.addSuppressedForTest(test.phones[0], now: now)
-        #expect(try test.store.claimNextDueJob(campaign: test.campaign, now: now) == nil)
+        #expect(try await test.store.claimDueJobs(campaign: test.campaign, now: now, limit: 1).started.isEmpty)
         #expect(try test.job(test.phones[0]).status == "suppressed")
     }
 
@@ -39,59 +69,59 @@ struct DispatchStoreTests {
     }
 
     @Test("the intent is committed before the POST: a fresh connection sees the job dialing")
-    func intentCommitted() throws {
+    func intentCommitted() async throws {
         let test = try TestCampaign(contacts: 1)
         let job = try test.job(test.phones[0])
-        let intent = try test.store.recordAttemptIntent(jobID: job.id, now: now)
+        let intent = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
         #expect(intent.attemptNumber == 1)
         let other = try CampaignStore(path: test.store.path)
         let seen = try other.jobSnapshots(campaign: test.campaign)[0]
         #expect(seen.status == "dialing")
         #expect(seen.attempts == 1)
         #expect(seen.attemptStates == ["dialing"])
-        #expect(throws: StoreError.self) { try test.store.recordAttemptIntent(jobID: job.id, now: now) }
+        await #expect(throws: StoreError.self) { try await test.store.recordAttemptIntent(jobID: job.id, now: now) }
     }
 
     @Test("not placed gives the attempt back; the next intent gets a new attempt row")
-    func notPlaced() throws {
+    func notPlaced() async throws {
         let test = try TestCampaign(contacts: 1)
         let job = try test.job(test.phones[0])
-        let first = try test.store.recordAttemptIntent(jobID: job.id, now: now)
-        try test.store.recordNotPlaced(first, httpStatus: 429, reason: "slow down", retryAt: nil, now: now)
+        let first = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
+        try await test.store.recordNotPlaced(first, httpStatus: 429, reason: "slow down", retryAt: nil, now: now)
         #expect(try test.job(test.phones[0]).attempts == 0)
-        let second = try test.store.recordAttemptIntent(jobID: job.id, now: now + 10)
+        let second = try await test.store.recordAttemptIntent(jobID: job.id, now: now + 10)
         #expect(second.attemptNumber == 1)
         #expect(try test.job(test.phones[0]).attemptStates == ["not_placed", "dialing"])
     }
 
     @Test("an undone intent leaves the job exactly as before")
-    func undo() throws {
+    func undo() async throws {
         let test = try TestCampaign(contacts: 1)
         let before = try test.job(test.phones[0])
-        let intent = try test.store.recordAttemptIntent(jobID: before.id, now: now)
-        try test.store.undoAttemptIntent(intent, now: now)
+        let intent = try await test.store.recordAttemptIntent(jobID: before.id, now: now)
+        try await test.store.undoAttemptIntent(intent, now: now)
         #expect(try test.job(test.phones[0]) == before)
     }
 
     @Test("an intent undone later (401/402) does not even touch the job's updated_at")
-    func undoKeepsUpdatedAt() throws {
+    func undoKeepsUpdatedAt() async throws {
         let test = try TestCampaign(contacts: 1)
         let job = try test.job(test.phones[0])
         let rows = { () throws -> [String] in
             try test.store.read { db in try Row.fetchAll(db, sql: "SELECT * FROM jobs").map { "\($0)" } }
         }
         let before = try rows()
-        let intent = try test.store.recordAttemptIntent(jobID: job.id, now: now + 5)
-        try test.store.undoAttemptIntent(intent, now: now + 6)
+        let intent = try await test.store.recordAttemptIntent(jobID: job.id, now: now + 5)
+        try await test.store.undoAttemptIntent(intent, now: now + 6)
         #expect(try rows() == before)
     }
 
     @Test("resolve requeues or closes unknown jobs, and refuses other ids", arguments: [ResolveAction.requeue, .done])
-    func resolve(action: ResolveAction) throws {
+    func resolve(action: ResolveAction) async throws {
         let test = try TestCampaign(contacts: 2)
         let job = try test.job(test.phones[0])
-        let intent = try test.store.recordAttemptIntent(jobID: job.id, now: now)
-        try test.store.recordUnknown(intent, httpStatus: 502, reason: "bad gateway", now: now)
+        let intent = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
+        try await test.store.recordUnknown(intent, httpStatus: 502, reason: "bad gateway", now: now)
         let other = try test.job(test.phones[1]).id
         #expect(throws: StoreError.self) {
             try test.store.resolveUnknown(campaign: test.campaign, jobIDs: [other], action: action, now: now)

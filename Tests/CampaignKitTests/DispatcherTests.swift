@@ -167,9 +167,9 @@ struct DispatcherTests {
         let (crashed, ringing) = (campaign.phones[0], campaign.phones[1])
         let store = campaign.store
         // An earlier run died mid-POST for the first job, and while following the second.
-        _ = try store.recordAttemptIntent(jobID: try campaign.job(crashed).id, now: start)
-        let intent = try store.recordAttemptIntent(jobID: try campaign.job(ringing).id, now: start)
-        try store.recordPlaced(intent, interactionID: "earlier-1", rawJSON: nil, now: start)
+        _ = try await store.recordAttemptIntent(jobID: try campaign.job(crashed).id, now: start)
+        let intent = try await store.recordAttemptIntent(jobID: try campaign.job(ringing).id, now: start)
+        try await store.recordPlaced(intent, interactionID: "earlier-1", rawJSON: nil, now: start)
         let clock = TestClock(start + 60)
         let client = FakeCallingClient(clock: clock)
         await client.preload(interactionID: "earlier-1", phone: ringing, summary: "Confirmed for Friday.")

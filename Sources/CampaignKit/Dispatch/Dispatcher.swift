@@ -139,19 +139,23 @@ public final class Dispatcher: Sendable {
         }
         noteAPIAnswered()
         withHealth { $0.consecutiveRateLimits = 0 }
-        let now = clock.now()
-        do {
-            try store.recordPlaced(intent, interactionID: placed.interactionID, rawJSON: placed.rawJSON, now: now)
-        } catch {
-            return .fatal(.store(error))
-        }
-        emit(.placed(jobID: job.id, phone: job.phone, attempt: intent.attemptNumber))
         let call = FollowedCall(
             jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber, phone: job.phone,
             interactionID: placed.interactionID)
         if configuration.waitForCallEnd {
-            return finish(call, completion: placed.completion, rawJSON: placed.rawJSON)
+            // The answer came at the call's end: placed and ended are written in one commit.
+            emit(.placed(jobID: job.id, phone: job.phone, attempt: intent.attemptNumber))
+            return await finish(
+                call, completion: placed.completion, rawJSON: placed.rawJSON,
+                placed: (placed.interactionID, placed.rawJSON))
         }
+        do {
+            try await store.recordPlaced(
+                intent, interactionID: placed.interactionID, rawJSON: placed.rawJSON, now: clock.now())
+        } catch {
+            return .fatal(.store(error))
+        }
+        emit(.placed(jobID: job.id, phone: job.phone, attempt: intent.attemptNumber))
         return await follow(call)
     }
 
@@ -161,22 +165,22 @@ public final class Dispatcher: Sendable {
             switch error {
             case .rejected(let status, let message):
                 noteAPIAnswered()
-                try store.recordRejected(intent, httpStatus: status, message: message, now: now)
+                try await store.recordRejected(intent, httpStatus: status, message: message, now: now)
                 emit(.rejected(jobID: job.id, phone: job.phone, message: message))
                 return .callFinished(ended: false)
             case .interactionNotFound(let message):
                 // Not an answer POST /calls gives; read as a refusal, since no interaction exists.
                 noteAPIAnswered()
-                try store.recordRejected(intent, httpStatus: 404, message: message, now: now)
+                try await store.recordRejected(intent, httpStatus: 404, message: message, now: now)
                 emit(.rejected(jobID: job.id, phone: job.phone, message: message))
                 return .callFinished(ended: false)
             case .unauthorized(let status, let message):
                 noteAPIAnswered()
-                try store.undoAttemptIntent(intent, now: now)
+                try await store.undoAttemptIntent(intent, now: now)
                 return .fatal(.unauthorized(status: status, message: message))
             case .outOfCredits(let message):
                 noteAPIAnswered()
-                try store.undoAttemptIntent(intent, now: now)
+                try await store.undoAttemptIntent(intent, now: now)
                 return .fatal(.outOfCredits(message: message))
             case .rateLimited(let status, let retryAfter):
                 noteAPIAnswered()
@@ -191,12 +195,12 @@ public final class Dispatcher: Sendable {
                 // The pause first and the job's own due time too: requeued "due now", the loop could claim it
                 // again between the requeue and the pause and redial it before Retry-After had passed.
                 pauseAll(until: until, reason: "the API asked to slow down (HTTP \(status))")
-                try store.recordNotPlaced(
+                try await store.recordNotPlaced(
                     intent, httpStatus: status, reason: "refused for now (HTTP \(status)); not counted as an attempt",
                     retryAt: until, now: now)
                 return .callFinished(ended: false)
             case .notSent(let reason):
-                try store.recordNotPlaced(
+                try await store.recordNotPlaced(
                     intent, httpStatus: nil, reason: "request not sent: \(reason)", retryAt: nil, now: now)
                 noteAPIFailure(at: now)
                 let failures = withHealth { $0.consecutiveFailures }
@@ -204,7 +208,7 @@ public final class Dispatcher: Sendable {
                 pauseAll(until: now.addingTimeInterval(backoff), reason: "the API could not be reached: \(reason)")
                 return .callFinished(ended: false)
             case .outcomeUnknown(let status, let reason):
-                try store.recordUnknown(intent, httpStatus: status, reason: reason, now: now)
+                try await store.recordUnknown(intent, httpStatus: status, reason: reason, now: now)
                 noteAPIFailure(at: now)
                 emit(.unknown(jobID: job.id, phone: job.phone, reason: reason))
                 return .callFinished(ended: false)
@@ -239,7 +243,7 @@ public final class Dispatcher: Sendable {
                         "Poku does not know interaction \(call.interactionID) (\(error)); "
                         + "the call was placed but its result cannot be read"
                     do {
-                        try store.markNeedsReview(
+                        try await store.markNeedsReview(
                             jobID: call.jobID, attemptID: call.attemptID, reason: reason, now: clock.now())
                     } catch {
                         return .fatal(.store(error))
@@ -264,13 +268,17 @@ public final class Dispatcher: Sendable {
             case .pending:
                 continue
             case .ended(let completion):
-                return finish(call, completion: completion, rawJSON: report.rawJSON)
+                return await finish(call, completion: completion, rawJSON: report.rawJSON)
             }
         }
     }
 
-    /// Labels an ended call, decides its retry, and writes both in one transaction.
-    func finish(_ call: FollowedCall, completion: CallCompletion?, rawJSON: String?) -> SlotEvent {
+    /// Labels an ended call, decides its retry, and writes both in one transaction (with the POST's answer
+    /// when `placed` carries it).
+    func finish(
+        _ call: FollowedCall, completion: CallCompletion?, rawJSON: String?,
+        placed: (interactionID: String, rawJSON: String?)? = nil
+    ) async -> SlotEvent {
         let now = clock.now()
         let outcome = configuration.outcomeRules.label(for: completion)
         let disposition: EndDisposition
@@ -286,8 +294,9 @@ public final class Dispatcher: Sendable {
             outcome: outcome, summary: completion?.summary, recordingURL: completion?.recordingURL,
             rawJSON: completion?.rawJSON ?? rawJSON)
         do {
-            try store.recordEnded(
-                jobID: call.jobID, attemptID: call.attemptID, result: result, disposition: disposition, now: now)
+            try await store.recordEnded(
+                jobID: call.jobID, attemptID: call.attemptID, result: result, disposition: disposition, now: now,
+                placed: placed)
         } catch {
             return .fatal(.store(error))
         }
@@ -352,7 +361,7 @@ struct PoolLoop {
             group.addTask { [dispatcher] in await dispatcher.follow(call) }
             inFlight += 1
         }
-        emitProgress()
+        await emitProgress()
         while true {
             if Task.isCancelled && !stopping {
                 // The caller cancelled the run itself: no grace period, calls in flight stay `in_progress`.
@@ -373,27 +382,32 @@ struct PoolLoop {
             }
             let now = dispatcher.clock.now()
             let gate = startGate(now: now)
-            if inFlight < configuration.maxParallel, gate.map({ $0 <= now }) ?? false {
-                do {
-                    if let job = try store.claimNextDueJob(campaign: campaign, now: now) {
-                        try start(job, now: now, group: &group)
+            var nextDue: Date?
+            do {
+                if inFlight < configuration.maxParallel, let gate, gate <= now {
+                    let claim = try await store.claimDueJobs(
+                        campaign: campaign, now: now, limit: claimLimit(), admit: windowCheck(now: now))
+                    for postponed in claim.postponed {
+                        dispatcher.emit(
+                            .outsideWindow(jobID: postponed.job.id, phone: postponed.job.phone, until: postponed.until))
+                    }
+                    for started in claim.started { start(started, now: now, group: &group) }
+                    if !claim.started.isEmpty {
+                        await emitProgress()
                         continue
                     }
-                } catch {
-                    fatal = .store(error)
-                    beginStop(group: &group)
-                    continue
+                    nextDue = claim.nextDue
+                } else if inFlight < configuration.maxParallel {
+                    // Paused, or paced by --rate: when is the next job due? (With every slot busy only a call's
+                    // end matters, and the run cannot be over.)
+                    nextDue = try await store.nextQueuedTime(campaign: campaign)
                 }
-            }
-            // Nothing can start now: wait for a call to end, a stop, or the next instant something may start.
-            let nextDue: Date?
-            do {
-                nextDue = try store.nextQueuedTime(campaign: campaign)
             } catch {
                 fatal = .store(error)
                 beginStop(group: &group)
                 continue
             }
+            // Nothing can start now: wait for a call to end, a stop, or the next instant something may start.
             if nextDue == nil && inFlight == 0 { break }
             var wake: Date? = nil
             if let nextDue, inFlight < configuration.maxParallel, let gate {
@@ -403,7 +417,7 @@ struct PoolLoop {
                 let waitingForJobs = nextDue.map { $0 >= wake && $0 > now } ?? false
                 if waitingForJobs && configuration.noWait {
                     group.cancelAll()
-                    return counts().map { .waiting(until: wake, $0) }
+                    return await counts().map { .waiting(until: wake, $0) }
                 }
                 if waitingForJobs { dispatcher.emit(.sleeping(until: wake)) }
             }
@@ -418,7 +432,7 @@ struct PoolLoop {
         }
         group.cancelAll()
         if let fatal { return .failure(fatal) }
-        return counts().map { stoppedOnRequest ? .stopped($0) : .finished($0) }
+        return await counts().map { stoppedOnRequest ? .stopped($0) : .finished($0) }
     }
 
     /// The earliest instant a new call may start given pauses, the breaker and the rate; `nil` while a
@@ -436,25 +450,32 @@ struct PoolLoop {
         return gate
     }
 
-    /// Checks the job's calling window, commits the intent, and starts the call's task.
-    mutating func start(_ job: DueJob, now: Date, group: inout TaskGroup<SlotEvent>) throws(StoreError) {
-        if let window = configuration.window {
-            let zone = job.timeZone.flatMap(TimeZone.init(identifier:)) ?? configuration.defaultTimeZone
+    /// How many jobs the next claim may take: every free slot, but one at a time while `--rate` spaces the
+    /// starts or the breaker allows a single probe.
+    func claimLimit() -> Int {
+        if configuration.rate != nil || dispatcher.withHealth({ $0.breakerOpenUntil != nil }) { return 1 }
+        return configuration.maxParallel - inFlight
+    }
+
+    /// The calling window as the claim asks it: when a job may start, if not now.
+    func windowCheck(now: Date) -> @Sendable (DueJob) -> Date? {
+        guard let window = configuration.window else { return { _ in nil } }
+        let fallback = configuration.defaultTimeZone
+        return { job in
+            let zone = job.timeZone.flatMap(TimeZone.init(identifier:)) ?? fallback
             let allowed = window.nextAllowedStart(at: now, in: zone)
-            if allowed > now {
-                try store.postpone(jobID: job.id, until: allowed, now: now)
-                dispatcher.emit(.outsideWindow(jobID: job.id, phone: job.phone, until: allowed))
-                return
-            }
+            return allowed > now ? allowed : nil
         }
-        let intent = try store.recordAttemptIntent(jobID: job.id, now: now)
+    }
+
+    /// Starts the task of a claimed job, whose intent is committed.
+    mutating func start(_ started: StartedJob, now: Date, group: inout TaskGroup<SlotEvent>) {
         dispatcher.withHealth { health in
             if health.breakerOpenUntil != nil { health.probeInFlight = true }
         }
         lastStart = now
         inFlight += 1
-        group.addTask { [dispatcher] in await dispatcher.placeAndFollow(job, intent: intent) }
-        emitProgress()
+        group.addTask { [dispatcher] in await dispatcher.placeAndFollow(started.job, intent: started.intent) }
     }
 
     mutating func handle(_ event: SlotEvent?, group: inout TaskGroup<SlotEvent>) async {
@@ -463,7 +484,7 @@ struct PoolLoop {
         case .callFinished(let ended):
             inFlight -= 1
             if ended { endedCalls += 1 }
-            emitProgress()
+            await emitProgress()
         case .abandoned:
             inFlight -= 1
         case .fatal(let error):
@@ -500,23 +521,24 @@ struct PoolLoop {
 
     static let progressCountsInterval: TimeInterval = 0.25
 
-    func counts() -> Result<JobCounts, DispatchError> {
+    func counts() async -> Result<JobCounts, DispatchError> {
         do {
-            return .success(try store.jobCounts(campaign: campaign))
+            return .success(try await store.jobCounts(campaign: campaign))
         } catch {
             return .failure(.store(error))
         }
     }
 
-    /// Reports progress; the counts are re-read at most every `progressCountsInterval` (calls in flight are
-    /// always current). The summary at the end reads fresh counts.
-    mutating func emitProgress() {
+    /// Reports progress; while calls are in flight the counts are re-read at most every
+    /// `progressCountsInterval` (calls in flight are always current). The summary at the end reads fresh counts.
+    mutating func emitProgress() async {
         let now = dispatcher.clock.now()
         let counts: JobCounts
-        if let shown = shownCounts, now.timeIntervalSince(shown.at) < Self.progressCountsInterval {
+        // With nothing in flight the line stays up while the run waits or ends: it must be current.
+        if let shown = shownCounts, inFlight > 0, now.timeIntervalSince(shown.at) < Self.progressCountsInterval {
             counts = shown.counts
         } else {
-            guard case .success(let fresh) = self.counts() else { return }
+            guard case .success(let fresh) = await self.counts() else { return }
             shownCounts = (fresh, now)
             counts = fresh
         }

@@ -13,6 +13,27 @@ public struct DueJob: Sendable, Equatable {
     public var timeZone: String?
 }
 
+/// What one claim took from the queue, in one transaction.
+public struct Claim: Sendable, Equatable {
+    /// Jobs whose intent is committed: each must now be placed (or its intent answered otherwise).
+    public var started: [StartedJob] = []
+    /// Jobs outside their calling window, left queued until the date given.
+    public var postponed: [PostponedJob] = []
+    /// When the next queued job is due after the claim (`distantPast`: one is due now); `nil` when none is
+    /// queued.
+    public var nextDue: Date?
+}
+
+public struct StartedJob: Sendable, Equatable {
+    public var job: DueJob
+    public var intent: AttemptIntent
+}
+
+public struct PostponedJob: Sendable, Equatable {
+    public var job: DueJob
+    public var until: Date
+}
+
 /// The row written before a POST: the proof that a call may be under way.
 public struct AttemptIntent: Sendable, Equatable {
     public var jobID: Int64
@@ -140,74 +161,95 @@ extension CampaignStore {
         }
     }
 
-    /// The next queued job due at `now` (its `next_attempt_at` passed or unset), oldest first.
+    /// Takes up to `limit` queued jobs due at `now` (`next_attempt_at` passed or unset), oldest first, and
+    /// commits the intent to call each of them, all in one transaction.
     ///
-    /// A candidate whose number has since been added to the suppression list becomes `suppressed` here, in
-    /// the same transaction, and the next candidate is taken, so a suppressed number is never handed out to
-    /// be dialled. (`recoverAtStart` sweeps the whole campaign once, so counts are right from the start;
-    /// checking only the candidate here keeps a claim one index probe on campaigns of 100,000 jobs, where a
-    /// sweep per claim cost a scan of every queued job.) `ORDER BY next_attempt_at, id` (NULL first) is the
-    /// `jobs_by_status` index's own order, so no sort either.
-    /// The job stays `queued` until `recordAttemptIntent`, which refuses a job that is no longer queued;
-    /// the run lock makes this process the only one handing out jobs.
-    public func claimNextDueJob(campaign: CampaignRecord, now: Date) throws(StoreError) -> DueJob? {
+    /// `admit` is asked about each candidate (the run's calling window): a date later than `now` keeps the
+    /// job queued until then, and the next candidate is taken instead. A candidate whose number has since
+    /// been added to the suppression list becomes `suppressed`, so a suppressed number is never handed out
+    /// to be dialled. (`recoverAtStart` sweeps the whole campaign once, so counts are right from the start;
+    /// checking only the candidates here keeps a claim an index probe on campaigns of 100,000 jobs.)
+    /// `ORDER BY next_attempt_at, id` (NULL first) is the `jobs_by_status` index's own order, so no sort.
+    /// The run lock makes this process the only one handing out jobs.
+    public func claimDueJobs(
+        campaign: CampaignRecord, now: Date, limit: Int, admit: @escaping @Sendable (DueJob) -> Date? = { _ in nil }
+    ) async throws(StoreError) -> Claim {
         let stamp = Timestamp.string(now)
-        return try write { db in
-            while true {
-                guard
-                    let row = try Row.fetchOne(
-                        db,
-                        sql: """
-                            SELECT id, phone_e164, attempts, prompt, language, voice, from_number, transfer_to,
-                                timezone
-                            FROM jobs
-                            WHERE campaign_id = ? AND status = 'queued'
-                                AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-                            ORDER BY next_attempt_at, id LIMIT 1
-                            """, arguments: [campaign.id, stamp])
-                else { return nil }
-                let phone: String = row[1]
-                if try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM suppressed WHERE phone_e164 = ?)", arguments: [phone])
-                    ?? false
-                {
-                    try db.execute(
-                        sql: "UPDATE jobs SET status = 'suppressed', updated_at = ? WHERE id = ?",
-                        arguments: [stamp, row[0]])
-                    continue
+        return try await commit { db in
+            var claim = Claim()
+            while claim.started.count < limit {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id, phone_e164, attempts, prompt, language, voice, from_number, transfer_to, timezone
+                        FROM jobs
+                        WHERE campaign_id = ? AND status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                        ORDER BY next_attempt_at, id LIMIT ?
+                        """, arguments: [campaign.id, stamp, limit - claim.started.count])
+                if rows.isEmpty { break }
+                for row in rows {
+                    let phone: String = row[1]
+                    if try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM suppressed WHERE phone_e164 = ?)", arguments: [phone])
+                        ?? false
+                    {
+                        try db.execute(
+                            sql: "UPDATE jobs SET status = 'suppressed', updated_at = ? WHERE id = ?",
+                            arguments: [stamp, row[0]])
+                        continue
+                    }
+                    let defaults = campaign.defaults
+                    let request = CallRequest(
+                        prompt: row[3], to: phone, from: row[6] ?? defaults.from,
+                        transferTo: row[7] ?? defaults.transferTo, language: row[4] ?? defaults.language,
+                        voice: row[5] ?? defaults.voice)
+                    let job = DueJob(
+                        id: row[0], phone: phone, attempts: row[2], request: request,
+                        timeZone: row[8] ?? defaults.timezone)
+                    if let until = admit(job), until > now {
+                        try db.execute(
+                            sql: "UPDATE jobs SET next_attempt_at = ?, updated_at = ? WHERE id = ?",
+                            arguments: [Timestamp.string(until), stamp, job.id])
+                        claim.postponed.append(PostponedJob(job: job, until: until))
+                        continue
+                    }
+                    claim.started.append(
+                        StartedJob(job: job, intent: try Self.recordIntent(db, jobID: job.id, stamp: stamp)))
                 }
-                let defaults = campaign.defaults
-                let request = CallRequest(
-                    prompt: row[3], to: phone, from: row[6] ?? defaults.from, transferTo: row[7] ?? defaults.transferTo,
-                    language: row[4] ?? defaults.language, voice: row[5] ?? defaults.voice)
-                return DueJob(
-                    id: row[0], phone: phone, attempts: row[2], request: request,
-                    timeZone: row[8] ?? defaults.timezone)
             }
+            claim.nextDue = try Self.nextQueuedTime(db, campaign: campaign)
+            return claim
         }
     }
 
-    /// The earliest `next_attempt_at` of the campaign's queued jobs (`now`-or-earlier when one is due),
+    /// The earliest `next_attempt_at` of the campaign's queued jobs (`distantPast` when one is due now),
     /// or `nil` when nothing is queued.
     public func nextQueuedTime(campaign: CampaignRecord) throws(StoreError) -> Date? {
+        try read { db in try Self.nextQueuedTime(db, campaign: campaign) }
+    }
+
+    /// `nextQueuedTime`, read without blocking the caller's thread behind a commit.
+    public func nextQueuedTime(campaign: CampaignRecord) async throws(StoreError) -> Date? {
+        try await asyncRead { db in try Self.nextQueuedTime(db, campaign: campaign) }
+    }
+
+    static func nextQueuedTime(_ db: Database, campaign: CampaignRecord) throws -> Date? {
         // Ordered by the index (NULL, "due now", sorts first) so this costs one index probe, not a scan of
         // every queued job: the loop asks it each time it waits, on campaigns of 100,000 jobs.
-        try read { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT next_attempt_at FROM jobs WHERE campaign_id = ? AND status = 'queued'
-                    ORDER BY next_attempt_at LIMIT 1
-                    """, arguments: [campaign.id])
-            guard let row else { return nil }
-            guard let text: String = row[0] else { return Date.distantPast }
-            return Timestamp.date(text)
-        }
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT next_attempt_at FROM jobs WHERE campaign_id = ? AND status = 'queued'
+                ORDER BY next_attempt_at LIMIT 1
+                """, arguments: [campaign.id])
+        guard let row else { return nil }
+        guard let text: String = row[0] else { return Date.distantPast }
+        return Timestamp.date(text)
     }
 
     /// Keeps a queued job waiting until `until` (outside its calling window): it is not failed.
-    public func postpone(jobID: Int64, until: Date, now: Date) throws(StoreError) {
-        try write { db in
+    public func postpone(jobID: Int64, until: Date, now: Date) async throws(StoreError) {
+        try await commit { db in
             try db.execute(
                 sql: "UPDATE jobs SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'",
                 arguments: [Timestamp.string(until), Timestamp.string(now), jobID])
@@ -219,56 +261,75 @@ extension CampaignStore {
     /// This is committed (synchronous=FULL) before the POST is sent. The API has no idempotency key,
     /// so if the process dies mid-request the only safe reading of the database is "a call may have been
     /// placed": recovery turns such a job `unknown` instead of dialling the person a second time.
-    public func recordAttemptIntent(jobID: Int64, now: Date) throws(StoreError) -> AttemptIntent {
+    public func recordAttemptIntent(jobID: Int64, now: Date) async throws(StoreError) -> AttemptIntent {
         let stamp = Timestamp.string(now)
-        return try write { db in
-            guard
-                let job = try Row.fetchOne(
-                    db, sql: "SELECT status, attempts, last_attempt_at, updated_at FROM jobs WHERE id = ?",
-                    arguments: [jobID]),
-                (job[0] as String) == "queued"
-            else { throw DispatchStoreError.jobNotQueued(jobID: jobID) }
-            let attempts: Int = job[1] + 1
-            let number =
-                try Int.fetchOne(
-                    db, sql: "SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM attempts WHERE job_id = ?",
-                    arguments: [jobID]) ?? 1
-            try db.execute(
-                sql: "INSERT INTO attempts (job_id, attempt_number, state, started_at) VALUES (?, ?, 'dialing', ?)",
-                arguments: [jobID, number, stamp])
-            let attemptID = db.lastInsertedRowID
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET status = 'dialing', attempts = ?, last_attempt_at = ?, next_attempt_at = NULL,
-                        updated_at = ? WHERE id = ?
-                    """, arguments: [attempts, stamp, stamp, jobID])
-            return AttemptIntent(
-                jobID: jobID, attemptID: attemptID, attemptNumber: attempts, previousLastAttemptAt: job[2],
-                previousUpdatedAt: job[3])
-        }
+        return try await commit { db in try Self.recordIntent(db, jobID: jobID, stamp: stamp) }
+    }
+
+    static func recordIntent(_ db: Database, jobID: Int64, stamp: String) throws -> AttemptIntent {
+        guard
+            let job = try Row.fetchOne(
+                db, sql: "SELECT status, attempts, last_attempt_at, updated_at FROM jobs WHERE id = ?",
+                arguments: [jobID]),
+            (job[0] as String) == "queued"
+        else { throw DispatchStoreError.jobNotQueued(jobID: jobID) }
+        let attempts: Int = job[1] + 1
+        let number =
+            try Int.fetchOne(
+                db, sql: "SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM attempts WHERE job_id = ?",
+                arguments: [jobID]) ?? 1
+        try db.execute(
+            sql: "INSERT INTO attempts (job_id, attempt_number, state, started_at) VALUES (?, ?, 'dialing', ?)",
+            arguments: [jobID, number, stamp])
+        let attemptID = db.lastInsertedRowID
+        try db.execute(
+            sql: """
+                UPDATE jobs SET status = 'dialing', attempts = ?, last_attempt_at = ?, next_attempt_at = NULL,
+                    updated_at = ? WHERE id = ?
+                """, arguments: [attempts, stamp, stamp, jobID])
+        return AttemptIntent(
+            jobID: jobID, attemptID: attemptID, attemptNumber: attempts, previousLastAttemptAt: job[2],
+            previousUpdatedAt: job[3])
     }
 
     /// The POST answered with an interactionId: the call is under way and is followed from now on.
     public func recordPlaced(_ intent: AttemptIntent, interactionID: String, rawJSON: String?, now: Date)
-        throws(StoreError)
+        async throws(StoreError)
     {
         let stamp = Timestamp.string(now)
-        try write { db in
-            try db.execute(
-                sql: "UPDATE attempts SET state = 'placed', interaction_id = ?, http_status = 200, raw_response = ? "
-                    + "WHERE id = ?", arguments: [interactionID, rawJSON, intent.attemptID])
-            try db.execute(
-                sql: "UPDATE jobs SET status = 'in_progress', interaction_id = ?, updated_at = ? WHERE id = ?",
-                arguments: [interactionID, stamp, intent.jobID])
+        try await commit { db in
+            try Self.recordPlaced(
+                db, attemptID: intent.attemptID, jobID: intent.jobID, interactionID: interactionID, rawJSON: rawJSON,
+                stamp: stamp)
         }
     }
 
-    /// A call ended: the attempt's result and the job's next state, in one transaction.
+    static func recordPlaced(
+        _ db: Database, attemptID: Int64, jobID: Int64, interactionID: String, rawJSON: String?, stamp: String
+    ) throws {
+        try db.execute(
+            sql: "UPDATE attempts SET state = 'placed', interaction_id = ?, http_status = 200, raw_response = ? "
+                + "WHERE id = ?", arguments: [interactionID, rawJSON, attemptID])
+        try db.execute(
+            sql: "UPDATE jobs SET status = 'in_progress', interaction_id = ?, updated_at = ? WHERE id = ?",
+            arguments: [interactionID, stamp, jobID])
+    }
+
+    /// A call ended: the attempt's result and the job's next state, in one transaction. `placed` is the
+    /// POST's answer when it came only now, at the call's end (`waitForCallEnd`): recorded in the same
+    /// transaction, so the job goes from `dialing` to its end state in one commit.
     public func recordEnded(
-        jobID: Int64, attemptID: Int64, result: EndedCall, disposition: EndDisposition, now: Date
-    ) throws(StoreError) {
+        jobID: Int64, attemptID: Int64, result: EndedCall, disposition: EndDisposition, now: Date,
+        placed: (interactionID: String, rawJSON: String?)? = nil
+    ) async throws(StoreError) {
         let stamp = Timestamp.string(now)
-        try write { db in
+        let placedID = placed?.interactionID
+        let placedJSON = placed?.rawJSON
+        try await commit { db in
+            if let placedID {
+                try Self.recordPlaced(
+                    db, attemptID: attemptID, jobID: jobID, interactionID: placedID, rawJSON: placedJSON, stamp: stamp)
+            }
             try db.execute(
                 sql: """
                     UPDATE attempts SET state = 'ended', ended_at = ?, outcome = ?, summary = ?, recording_url = ?,
@@ -305,11 +366,11 @@ extension CampaignStore {
 
     /// The API refused the request (400/422): no call was placed; the job fails with the API's message.
     public func recordRejected(_ intent: AttemptIntent, httpStatus: Int, message: String, now: Date)
-        throws(StoreError)
+        async throws(StoreError)
     {
         let stamp = Timestamp.string(now)
         let error = "rejected by the API (\(httpStatus)): \(message)"
-        try write { db in
+        try await commit { db in
             try db.execute(
                 sql: "UPDATE attempts SET state = 'rejected', ended_at = ?, http_status = ?, error = ? WHERE id = ?",
                 arguments: [stamp, httpStatus, error, intent.attemptID])
@@ -322,11 +383,11 @@ extension CampaignStore {
     /// The POST's result is unknown (5xx, timeout or reset after sending): a call may be ringing, so
     /// the job becomes `unknown` and waits for a person (`campaign resolve`).
     public func recordUnknown(_ intent: AttemptIntent, httpStatus: Int?, reason: String, now: Date)
-        throws(StoreError)
+        async throws(StoreError)
     {
         let stamp = Timestamp.string(now)
         let error = "the API's answer was lost (\(httpStatus.map { "HTTP \($0)" } ?? "no response")): \(reason)"
-        try write { db in
+        try await commit { db in
             try db.execute(
                 sql: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ? WHERE id = ?",
                 arguments: [stamp, httpStatus, error, intent.attemptID])
@@ -345,9 +406,9 @@ extension CampaignStore {
     /// failure): the attempt is given back and the job is queued again, due at `retryAt` (nil: now).
     public func recordNotPlaced(
         _ intent: AttemptIntent, httpStatus: Int?, reason: String, retryAt: Date?, now: Date
-    ) throws(StoreError) {
+    ) async throws(StoreError) {
         let stamp = Timestamp.string(now)
-        try write { db in
+        try await commit { db in
             try db.execute(
                 sql: "UPDATE attempts SET state = 'not_placed', ended_at = ?, http_status = ?, error = ? WHERE id = ?",
                 arguments: [stamp, httpStatus, reason, intent.attemptID])
@@ -361,8 +422,8 @@ extension CampaignStore {
 
     /// Takes back an intent whose request was refused for the whole account (401/402): no call was
     /// placed, so the job is left exactly as it was before the intent.
-    public func undoAttemptIntent(_ intent: AttemptIntent, now: Date) throws(StoreError) {
-        try write { db in
+    public func undoAttemptIntent(_ intent: AttemptIntent, now: Date) async throws(StoreError) {
+        try await commit { db in
             try db.execute(
                 sql: "DELETE FROM attempts WHERE id = ? AND state = 'dialing'", arguments: [intent.attemptID])
             try db.execute(
@@ -377,9 +438,9 @@ extension CampaignStore {
     /// The status endpoint does not know the interaction (404). The call was placed, its result cannot
     /// be learnt: the job is kept, as `unknown` with a review reason, so it is never redialled
     /// automatically and `campaign resolve` can settle it.
-    public func markNeedsReview(jobID: Int64, attemptID: Int64, reason: String, now: Date) throws(StoreError) {
+    public func markNeedsReview(jobID: Int64, attemptID: Int64, reason: String, now: Date) async throws(StoreError) {
         let stamp = Timestamp.string(now)
-        try write { db in
+        try await commit { db in
             try db.execute(
                 sql: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = 404, error = ? WHERE id = ?",
                 arguments: [stamp, reason, attemptID])
@@ -392,14 +453,21 @@ extension CampaignStore {
 
     /// The campaign's jobs by status.
     public func jobCounts(campaign: CampaignRecord) throws(StoreError) -> JobCounts {
-        try read { db in
-            var counts = JobCounts()
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT status, COUNT(*) FROM jobs WHERE campaign_id = ? GROUP BY status",
-                arguments: [campaign.id])
-            for row in rows { counts.byStatus[row[0]] = row[1] }
-            return counts
-        }
+        try read { db in try Self.jobCounts(db, campaign: campaign) }
+    }
+
+    /// The campaign's jobs by status, read without blocking the caller's thread behind a commit.
+    public func jobCounts(campaign: CampaignRecord) async throws(StoreError) -> JobCounts {
+        try await asyncRead { db in try Self.jobCounts(db, campaign: campaign) }
+    }
+
+    static func jobCounts(_ db: Database, campaign: CampaignRecord) throws -> JobCounts {
+        var counts = JobCounts()
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT status, COUNT(*) FROM jobs WHERE campaign_id = ? GROUP BY status",
+            arguments: [campaign.id])
+        for row in rows { counts.byStatus[row[0]] = row[1] }
+        return counts
     }
 
     /// Settles `unknown` jobs a person has checked: `jobIDs` nil means every unknown job of the campaign.

@@ -7,6 +7,8 @@ import SchemaSQL
 public final class CampaignStore: Sendable {
     public let path: String
     let queue: DatabaseQueue
+    /// The writes of `campaign run`, committed in shared transactions (see `GroupCommitter`).
+    let committer: GroupCommitter
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws(StoreError) {
@@ -23,6 +25,7 @@ public final class CampaignStore: Sendable {
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
             try Self.migrator.migrate(queue)
+            committer = GroupCommitter(queue: queue)
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error)")
         } catch {
@@ -72,6 +75,34 @@ public final class CampaignStore: Sendable {
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try queue.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.database(error)
+        }
+    }
+
+    /// Runs `body` in the next group commit and returns once it is durable. The caller suspends rather
+    /// than blocking a thread while other writes and the fsync run.
+    func commit<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await committer.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.database(error)
+        }
+    }
+
+    /// Reads without blocking the caller's thread while a commit runs. Unlike GRDB's own async `read`, a
+    /// cancelled task still gets its answer: a run that is being cancelled reads its final counts.
+    func asyncRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                queue.asyncRead { database in
+                    continuation.resume(with: Result { try body(database.get()) })
+                }
+            }
         } catch let error as StoreError {
             throw error
         } catch {
