@@ -3,13 +3,19 @@
 # simulator (`campaign simulator`, loopback only) with the same poll interval. Not a test: run it by hand
 # after `swift build -c release`, and record the figures in scripts/BENCH-RUN.md.
 #
-#   scripts/bench-run.sh            # all of it (about 5 minutes)
+#   scripts/bench-run.sh            # all of it (about 12 minutes)
+#   MODES=wait CASES="500:30000" TOOLS=campaign MEMORY=0 scripts/bench-run.sh   # one row
 #   CAMPAIGN_BINARY=path scripts/bench-run.sh
 #
 # Slot utilisation = sum of call time / (slots x wall time). Call time comes from the simulator's ledger:
 # every POST that placed a call carries `callSeconds`, the call's length from placement to its end, so it is
 # exact, not calls x mean. Wall time is the whole process (start-up included) as /usr/bin/time sees it.
 # Each measurement gets a fresh simulator with the same seed, so both tools see the same calls.
+#
+# Modes: `wait` holds each POST open until its call ends (`--wait-for-call-end`), so a slot is free the
+# moment its call ends; `pollN` polls every N ms (+-20 % jitter), so a slot is free on average about N/2 ms
+# after its call ended: with 0.5 s calls poll100 cannot pass about 0.9 for any tool. poll20 is the default
+# `--poll-interval 5s` scaled to the benchmark's calls (5 s on a 2-minute call is 20 ms on a 0.5 s one).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,20 +23,14 @@ BIN=${CAMPAIGN_BINARY:-$ROOT/.build/release/campaign}
 PEER="$ROOT/scripts/peer_run.py"
 WORK=$(mktemp -d /tmp/bench-run.XXXXXX)
 KEY=bench-key
-POLL_MS=${POLL_MS:-100}
 CALL=${CALL:-0.5s}
-# max-parallel:calls; sized so each run takes roughly 10-30 s at 0.5 s calls.
-CASES=${CASES:-"5:300 50:2500 500:10000"}
-# MODE=poll (default): poll every POLL_MS; MODE=wait: hold each POST open until its call ends.
-MODE=${MODE:-poll}
+# max-parallel:calls; sized so each run takes about 30 s at 0.5 s calls, so that the last half-second (when
+# fewer jobs are left than slots) weighs about 1 % at every size.
+CASES=${CASES:-"5:300 50:3000 500:30000"}
+MODES=${MODES:-"wait poll20 poll100"}
 # TOOLS: which of the two to measure (both by default); MEMORY=0 skips the memory-against-size table.
 TOOLS=${TOOLS:-"campaign python"}
 MEMORY=${MEMORY:-1}
-case $MODE in
-poll) RUN_MODE=(--poll-interval "${POLL_MS}ms") PEER_MODE=(--poll-interval "$(python3 -c "print($POLL_MS / 1000)")") ;;
-wait) RUN_MODE=(--wait-for-call-end) PEER_MODE=(--wait-for-call-end) ;;
-*) echo "MODE must be poll or wait" >&2; exit 2 ;;
-esac
 SIM_PID=""
 trap '[ -n "$SIM_PID" ] && kill -INT $SIM_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 
@@ -70,50 +70,72 @@ print(len(placed), sum(e.get("callSeconds") or 0 for e in placed))'
 }
 
 ROWS=()
-measure() { # $1 tool $2 slots $3 calls, command in the rest
-    local tool=$1 slots=$2 calls=$3
-    shift 3
-    /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" "$@" >"$WORK/$tool-$slots.log" 2>&1 || {
-        echo "$tool at $slots slots failed:" >&2
-        tail -5 "$WORK/$tool-$slots.log" >&2
+measure() { # $1 tool $2 mode $3 slots $4 calls, command in the rest
+    local tool=$1 mode=$2 slots=$3 calls=$4
+    shift 4
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" "$@" >"$WORK/$tool-$mode-$slots.log" 2>&1 || {
+        echo "$tool ($mode) at $slots slots failed:" >&2
+        tail -5 "$WORK/$tool-$mode-$slots.log" >&2
     }
     read -r wall user sys rss_kb < <(tail -1 "$WORK/time.txt")
     read -r placed busy < <(curl -s "$URL/_sim/ledger" | busy_seconds)
     local row
     row=$(python3 -c "
 wall, user, sys_, rss, placed, busy, slots = $wall, $user, $sys, $rss_kb, $placed, $busy, $slots
-print(f'$tool|{slots}|{placed}|{wall:.1f}|{busy / (slots * wall):.3f}|{(user + sys_) * 10000 / max(placed, 1):.1f}|{rss / 1024:.0f}')")
+print(f'$tool|$mode|{slots}|{placed}|{wall:.1f}|{busy / (slots * wall):.3f}|{(user + sys_) * 10000 / max(placed, 1):.1f}|{rss / 1024:.0f}')")
     ROWS+=("$row")
     echo "$row"
 }
 
 echo "campaign: $BIN"
 echo "machine: $(nproc) cores, $(uname -sr); load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "mode $MODE; poll interval ${POLL_MS} ms for both tools; calls ${CALL} mean (uniform 0.5x-1.5x); one attempt per number"
+echo "calls ${CALL} mean (uniform 0.5x-1.5x); one attempt per number; modes: $MODES"
 echo
-for case in $CASES; do
-    slots=${case%%:*}
-    calls=${case##*:}
-    make_contacts "$calls"
-    db="$WORK/c-$slots.db"
-    "$BIN" import "$WORK/contacts-$calls.csv" --prompt "$WORK/prompt.txt" --db "$db" >/dev/null
-    for tool in $TOOLS; do
-        start_sim "$CALL"
-        if [ "$tool" = campaign ]; then
-            measure campaign "$slots" "$calls" env POKU_API_KEY=$KEY "$BIN" run --db "$db" --api-url "$URL" \
-                --max-parallel "$slots" "${RUN_MODE[@]}" --max-attempts 1
-        else
-            measure python "$slots" "$calls" python3 "$PEER" --api-url "$URL" --api-key "$KEY" \
-                --numbers "$WORK/numbers-$calls.txt" --max-parallel "$slots" "${PEER_MODE[@]}"
-        fi
-        stop_sim
+for mode in $MODES; do
+    case $mode in
+    wait) RUN_MODE=(--wait-for-call-end) PEER_MODE=(--wait-for-call-end) ;;
+    poll*)
+        ms=${mode#poll}
+        RUN_MODE=(--poll-interval "${ms}ms") PEER_MODE=(--poll-interval "$(python3 -c "print($ms / 1000)")")
+        ;;
+    *) echo "unknown mode $mode: wait or pollN (N ms)" >&2; exit 2 ;;
+    esac
+    for case in $CASES; do
+        slots=${case%%:*}
+        calls=${case##*:}
+        make_contacts "$calls"
+        for tool in $TOOLS; do
+            start_sim "$CALL"
+            if [ "$tool" = campaign ]; then
+                db="$WORK/c-$mode-$slots.db"
+                "$BIN" import "$WORK/contacts-$calls.csv" --prompt "$WORK/prompt.txt" --db "$db" >/dev/null
+                measure campaign "$mode" "$slots" "$calls" env POKU_API_KEY=$KEY "$BIN" run --db "$db" \
+                    --api-url "$URL" --max-parallel "$slots" "${RUN_MODE[@]}" --max-attempts 1
+            else
+                measure python "$mode" "$slots" "$calls" python3 "$PEER" --api-url "$URL" --api-key "$KEY" \
+                    --numbers "$WORK/numbers-$calls.txt" --max-parallel "$slots" "${PEER_MODE[@]}"
+            fi
+            stop_sim
+        done
     done
 done
 
 echo
-echo "| tool | slots | calls | wall s | utilisation | CPU s / 10k calls | peak RSS MB |"
-echo "|---|---|---|---|---|---|---|"
+echo "| tool | mode | slots | calls | wall s | utilisation | CPU s / 10k calls | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|"
 for row in "${ROWS[@]}"; do echo "|${row//|/ | }|" | sed 's/^|/| /; s/|$/ |/'; done
+echo
+printf '%s\n' "${ROWS[@]}" | python3 -c '
+import sys
+rows = {}
+for line in sys.stdin:
+    tool, mode, slots, calls, wall, util, cpu, rss = line.strip().split("|")
+    rows[(tool, mode, slots)] = (float(util), float(cpu))
+for (tool, mode, slots), (util, cpu) in rows.items():
+    peer = rows.get(("python", mode, slots))
+    if tool == "campaign" and peer:
+        print(f"{mode} {slots} slots: utilisation {util:.3f} vs {peer[0]:.3f} ({util / peer[0]:.2f}x); "
+              f"CPU per call {cpu / peer[1]:.2f}x of python")'
 
 [ "$MEMORY" = 1 ] || exit 0
 # Memory against campaign size: the same 20 s of dialling (50 ms calls, 50 slots) on a 1,000-job and a
