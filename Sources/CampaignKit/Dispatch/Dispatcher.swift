@@ -326,6 +326,9 @@ enum SlotEvent: Sendable {
     case fatal(DispatchError)
     /// A followed call was cancelled; its job stays `in_progress` for the next run.
     case abandoned
+    /// A claim was committed: the jobs to place now (their intents are durable), from at most `limit`.
+    case claimed(Claim, limit: Int, at: Date)
+    case claimFailed(StoreError)
     case timer(Date)
     case stopRequested
     case graceExpired
@@ -342,6 +345,16 @@ struct PoolLoop {
     var stoppedOnRequest = false
     var fatal: DispatchError?
     var armedTimers: Set<Date> = []
+    /// A claim is being committed by a child task. At most one runs at a time, so the slots that free up
+    /// meanwhile are all taken by the next one, in one transaction: at hundreds of slots, claiming after
+    /// each call's end, one commit at a time, could not keep the slots full.
+    var claimInFlight = false
+    /// Whether a queued job may be due now. Cleared when a claim found fewer due jobs than it could take;
+    /// set again when a call ends (its job may be queued again) and when a timer fires.
+    var mayBeDue = true
+    var signalledSinceClaim = false
+    /// When the earliest queued job is due, as the last short claim saw it (`nil`: nothing queued).
+    var nextDue: Date?
     /// The job counts the progress events show, and when they were read: reading them is a scan of every
     /// job of the campaign, too much to do twice per call on a campaign of 100,000 jobs.
     var shownCounts: (counts: JobCounts, at: Date)?
@@ -376,50 +389,44 @@ struct PoolLoop {
                 beginStop(group: &group)
             }
             if stopping {
-                if inFlight == 0 { break }
+                if inFlight == 0 && !claimInFlight { break }
                 await handle(await group.next(), group: &group)
                 continue
             }
             let now = dispatcher.clock.now()
             let gate = startGate(now: now)
-            var nextDue: Date?
-            do {
-                if inFlight < configuration.maxParallel, let gate, gate <= now {
-                    let claim = try await store.claimDueJobs(
-                        campaign: campaign, now: now, limit: claimLimit(), admit: windowCheck(now: now))
-                    for postponed in claim.postponed {
-                        dispatcher.emit(
-                            .outsideWindow(jobID: postponed.job.id, phone: postponed.job.phone, until: postponed.until))
+            if mayBeDue, !claimInFlight, inFlight < configuration.maxParallel, let gate, gate <= now {
+                let limit = claimLimit()
+                claimInFlight = true
+                signalledSinceClaim = false
+                group.addTask { [store, campaign, admit = windowCheck(now: now)] in
+                    do throws(StoreError) {
+                        let claim = try await store.claimDueJobs(
+                            campaign: campaign, now: now, limit: limit, admit: admit)
+                        return .claimed(claim, limit: limit, at: now)
+                    } catch {
+                        return .claimFailed(error)
                     }
-                    for started in claim.started { start(started, now: now, group: &group) }
-                    if !claim.started.isEmpty {
-                        await emitProgress()
-                        continue
-                    }
-                    nextDue = claim.nextDue
-                } else if inFlight < configuration.maxParallel {
-                    // Paused, or paced by --rate: when is the next job due? (With every slot busy only a call's
-                    // end matters, and the run cannot be over.)
-                    nextDue = try await store.nextQueuedTime(campaign: campaign)
                 }
-            } catch {
-                fatal = .store(error)
-                beginStop(group: &group)
-                continue
             }
-            // Nothing can start now: wait for a call to end, a stop, or the next instant something may start.
-            if nextDue == nil && inFlight == 0 { break }
+            let idle = inFlight == 0 && !claimInFlight
+            if idle && !mayBeDue && nextDue == nil { break }
+            // Nothing more can start now: wait for a claim or a call to end, a stop, or the next instant
+            // something may start.
             var wake: Date? = nil
-            if let nextDue, inFlight < configuration.maxParallel, let gate {
-                wake = max(nextDue, gate)
+            if !claimInFlight, inFlight < configuration.maxParallel, let gate {
+                if mayBeDue {
+                    if gate > now { wake = gate }
+                } else if let nextDue {
+                    wake = max(nextDue, gate)
+                }
             }
-            if inFlight == 0, let wake {
-                let waitingForJobs = nextDue.map { $0 >= wake && $0 > now } ?? false
-                if waitingForJobs && configuration.noWait {
+            if idle, !mayBeDue, let wake, let nextDue, nextDue >= wake, nextDue > now {
+                if configuration.noWait {
                     group.cancelAll()
                     return await counts().map { .waiting(until: wake, $0) }
                 }
-                if waitingForJobs { dispatcher.emit(.sleeping(until: wake)) }
+                dispatcher.emit(.sleeping(until: wake))
             }
             if let wake, !armedTimers.contains(where: { $0 <= wake }) {
                 armedTimers.insert(wake)
@@ -484,6 +491,7 @@ struct PoolLoop {
         case .callFinished(let ended):
             inFlight -= 1
             if ended { endedCalls += 1 }
+            dueSignal()
             await emitProgress()
         case .abandoned:
             inFlight -= 1
@@ -491,8 +499,16 @@ struct PoolLoop {
             inFlight -= 1
             if fatal == nil { fatal = error }
             beginStop(group: &group)
+        case .claimed(let claim, let limit, let at):
+            claimInFlight = false
+            await started(claim, limit: limit, at: at, group: &group)
+        case .claimFailed(let error):
+            claimInFlight = false
+            if fatal == nil { fatal = .store(error) }
+            beginStop(group: &group)
         case .timer(let at):
             armedTimers.remove(at)
+            dueSignal()
         case .stopRequested:
             stoppedOnRequest = true
             beginStop(group: &group)
@@ -500,6 +516,38 @@ struct PoolLoop {
             // Calls still ringing stay `in_progress`; the next run follows them by interactionId.
             group.cancelAll()
         }
+    }
+
+    /// Something may have become due: a job queued again, or a time passed.
+    mutating func dueSignal() {
+        mayBeDue = true
+        signalledSinceClaim = true
+    }
+
+    /// Starts the calls a claim committed, unless the run is stopping: then their intents are undone, so no
+    /// call is placed after a stop and no job is left `dialing`.
+    mutating func started(_ claim: Claim, limit: Int, at: Date, group: inout TaskGroup<SlotEvent>) async {
+        for postponed in claim.postponed {
+            dispatcher.emit(.outsideWindow(jobID: postponed.job.id, phone: postponed.job.phone, until: postponed.until))
+        }
+        if stopping {
+            for started in claim.started {
+                do {
+                    try await store.undoAttemptIntent(started.intent, now: dispatcher.clock.now())
+                } catch {
+                    if fatal == nil { fatal = .store(error) }
+                }
+            }
+            return
+        }
+        for started in claim.started { start(started, now: at, group: &group) }
+        if claim.started.count < limit && !signalledSinceClaim {
+            mayBeDue = false
+            nextDue = claim.nextDue
+        } else {
+            mayBeDue = true
+        }
+        if !claim.started.isEmpty { await emitProgress() }
     }
 
     /// Stops starting calls; calls in flight are followed until they end or the grace period passes.
