@@ -204,6 +204,10 @@ import Testing
                 try await client.placeCall(callRequest(to: Self.number))
             }
             #expect(error.map(ErrorShape.init) == ErrorShape("outcomeUnknown"))
+            // The request left before the client gave up; on a loaded machine the simulator may record it
+            // only after that, so wait for the entry (with a deadline) rather than read the ledger once.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while await simulator.ledger().entries.isEmpty, ContinuousClock.now < deadline { await Task.yield() }
             #expect(await simulator.ledger().entries.count == 1)
         }
     }
