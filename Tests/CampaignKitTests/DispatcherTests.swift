@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import CampaignKit
@@ -356,4 +357,96 @@ extension DispatcherTests {
 final class DispatcherBox: @unchecked Sendable {
     var dispatcher: Dispatcher?
     func stop() { dispatcher?.requestStop() }
+}
+
+extension DispatcherTests {
+    /// Runs a dispatcher whose first claim is held before it commits, does `meanwhile` while it is held,
+    /// then lets it commit. Holding the database from another thread keeps the claim (a group commit)
+    /// waiting; `isBusy` says it has been submitted.
+    func holdingFirstClaim(
+        _ campaign: TestCampaign, client: FakeCallingClient, clock: TestClock, configuration: DispatchConfiguration,
+        meanwhile: @escaping @Sendable (Dispatcher) -> Void
+    ) async throws -> RunResult {
+        let release = DispatchSemaphore(value: 0)
+        let held = DispatchSemaphore(value: 0)
+        let once = Mutex(false)
+        let box = DispatcherBox()
+        let store = campaign.store
+        let dispatcher = Dispatcher(
+            store: store, campaign: campaign.campaign, client: client, configuration: configuration, clock: clock,
+            random: { 0.5 },
+            onEvent: { event in
+                // The first progress line comes after recovery and before the first claim.
+                guard case .progress = event,
+                    once.withLock({ done in
+                        defer { done = true }; return !done
+                    })
+                else {
+                    return
+                }
+                DispatchQueue.global().async {
+                    try? store.write { _ in
+                        held.signal()
+                        release.wait()
+                    }
+                }
+                held.wait()
+            })
+        box.dispatcher = dispatcher
+        let run = Task { try await dispatcher.run() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !store.committer.isBusy, ContinuousClock.now < deadline { await Task.yield() }
+        #expect(store.committer.isBusy, "the first claim was never submitted")
+        meanwhile(dispatcher)
+        release.signal()
+        return try await run.value
+    }
+
+    @Test("a stop asked for while a claim commits places none of its calls and leaves the jobs queued")
+    func stopDuringClaim() async throws {
+        let campaign = try TestCampaign(contacts: 4)
+        let clock = TestClock(start)
+        let client = FakeCallingClient(clock: clock)
+        let before = try campaign.jobs()
+        let result = try await holdingFirstClaim(
+            campaign, client: client, clock: clock, configuration: settings(4), meanwhile: { $0.requestStop() })
+        #expect(result == .stopped(JobCounts(byStatus: ["queued": 4])))
+        #expect(await client.posts.isEmpty)
+        #expect(try campaign.jobs() == before)
+    }
+
+    @Test("a 429 pause that starts while a claim commits holds back its calls until the pause is over")
+    func pauseDuringClaim() async throws {
+        let campaign = try TestCampaign(contacts: 3)
+        let clock = TestClock(start)
+        let client = FakeCallingClient(clock: clock)
+        let until = start + 40
+        let result = try await holdingFirstClaim(
+            campaign, client: client, clock: clock, configuration: settings(3),
+            meanwhile: { $0.pauseAll(until: until, reason: "test") })
+        #expect(result == .finished(JobCounts(byStatus: ["completed": 3])))
+        let times = await client.posts.map(\.at)
+        #expect(times.count == 3)
+        #expect(times.allSatisfy { $0 >= until }, "\(times)")
+        #expect(try campaign.jobs().allSatisfy { $0.attempts == 1 && $0.attemptStates == ["ended"] })
+    }
+
+    @Test("a breaker that opens while a claim commits lets one probe through, after its cool-down")
+    func breakerDuringClaim() async throws {
+        let campaign = try TestCampaign(contacts: 3)
+        let clock = TestClock(start)
+        let client = FakeCallingClient(clock: clock)
+        let configuration = settings(3) { $0.breakerThreshold = 1 }
+        let result = try await holdingFirstClaim(
+            campaign, client: client, clock: clock, configuration: configuration,
+            meanwhile: { $0.noteAPIFailure(at: start) })
+        #expect(result == .finished(JobCounts(byStatus: ["completed": 3])))
+        let times = await client.posts.map(\.at)
+        let reopen = start + configuration.breakerCooldown.seconds
+        // Nothing while the breaker is open (the claim committed at `start` is handed back); the probe goes
+        // at the end of the cool-down.
+        #expect(times.first == reopen)
+        #expect(times.allSatisfy { $0 >= reopen }, "\(times)")
+        #expect(try campaign.jobs().allSatisfy { $0.attempts == 1 && $0.attemptStates == ["ended"] })
+    }
 }

@@ -71,8 +71,58 @@ struct GroupCommitterTests {
     func durableOnReturn() async throws {
         let test = try TestCampaign(contacts: 1)
         try await test.store.commit { db in try insert(db, 42) }
-        let other = try CampaignStore(path: test.store.path)
-        let seen = try other.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM suppressed") }
+        // A read-only connection takes no lock, so it sees only what is committed, without waiting.
+        var configuration = Configuration()
+        configuration.readonly = true
+        let other = try DatabaseQueue(path: test.store.path, configuration: configuration)
+        let seen = try await other.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM suppressed") }
         #expect(seen == 1)
+    }
+
+    @Test(
+        "when the shared commit fails, every write of the batch gets the error and none is kept",
+        .timeLimit(.minutes(1)))
+    func failedCommit() async throws {
+        let test = try TestCampaign(contacts: 1)
+        let committer = test.store.committer
+        // A deferred foreign key is checked at COMMIT: one bad write makes the whole commit fail.
+        try test.store.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                    CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+                    """)
+        }
+        let release = DispatchSemaphore(value: 0)
+        let (running, runningContinuation) = AsyncStream<Void>.makeStream()
+        let first = Task {
+            try await committer.write { db in
+                runningContinuation.yield()
+                release.wait()
+                try insert(db, 0)
+            }
+        }
+        var iterator = running.makeAsyncIterator()
+        _ = await iterator.next()
+        let writes = (1...5).map { number in
+            Task {
+                try await committer.write { db in
+                    if number == 3 {
+                        try db.execute(sql: "INSERT INTO child (parent_id) VALUES (99)")
+                    } else {
+                        try insert(db, number)
+                    }
+                }
+            }
+        }
+        while committer.waiting < writes.count { await Task.yield() }
+        release.signal()
+        try await first.value
+        for write in writes {
+            await #expect(throws: (any Error).self) { try await write.value }
+        }
+        let stored = try test.store.read { db in try String.fetchAll(db, sql: "SELECT phone_e164 FROM suppressed") }
+        #expect(stored == ["+14155550000"])
+        #expect(try test.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM child") } == 0)
     }
 }

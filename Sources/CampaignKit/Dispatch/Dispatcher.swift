@@ -200,12 +200,14 @@ public final class Dispatcher: Sendable {
                     retryAt: until, now: now)
                 return .callFinished(ended: false)
             case .notSent(let reason):
-                try await store.recordNotPlaced(
-                    intent, httpStatus: nil, reason: "request not sent: \(reason)", retryAt: nil, now: now)
+                // The failure and the pause first, as for 429: the job is requeued due now, and a claim
+                // committed right after the requeue must already see the pool paused.
                 noteAPIFailure(at: now)
                 let failures = withHealth { $0.consecutiveFailures }
                 let backoff = min(configuration.connectBackoff.seconds * pow(2, Double(min(failures - 1, 10))), 300)
                 pauseAll(until: now.addingTimeInterval(backoff), reason: "the API could not be reached: \(reason)")
+                try await store.recordNotPlaced(
+                    intent, httpStatus: nil, reason: "request not sent: \(reason)", retryAt: nil, now: now)
                 return .callFinished(ended: false)
             case .outcomeUnknown(let status, let reason):
                 try await store.recordUnknown(intent, httpStatus: status, reason: reason, now: now)
@@ -327,7 +329,7 @@ enum SlotEvent: Sendable {
     /// A followed call was cancelled; its job stays `in_progress` for the next run.
     case abandoned
     /// A claim was committed: the jobs to place now (their intents are durable), from at most `limit`.
-    case claimed(Claim, limit: Int, at: Date)
+    case claimed(Claim, limit: Int)
     case claimFailed(StoreError)
     case timer(Date)
     case stopRequested
@@ -376,18 +378,7 @@ struct PoolLoop {
         }
         await emitProgress()
         while true {
-            if Task.isCancelled && !stopping {
-                // The caller cancelled the run itself: no grace period, calls in flight stay `in_progress`.
-                stoppedOnRequest = true
-                beginStop(group: &group)
-                group.cancelAll()
-            }
-            if !stopping && dispatcher.withHealth({ $0.stopRequested }) {
-                // Checked here as well as by the listener task so that a stop takes effect before the
-                // next call is placed, not after the loop next waits.
-                stoppedOnRequest = true
-                beginStop(group: &group)
-            }
+            checkForStop(group: &group)
             if stopping {
                 if inFlight == 0 && !claimInFlight { break }
                 await handle(await group.next(), group: &group)
@@ -403,7 +394,7 @@ struct PoolLoop {
                     do throws(StoreError) {
                         let claim = try await store.claimDueJobs(
                             campaign: campaign, now: now, limit: limit, admit: admit)
-                        return .claimed(claim, limit: limit, at: now)
+                        return .claimed(claim, limit: limit)
                     } catch {
                         return .claimFailed(error)
                     }
@@ -476,11 +467,12 @@ struct PoolLoop {
     }
 
     /// Starts the task of a claimed job, whose intent is committed.
-    mutating func start(_ started: StartedJob, now: Date, group: inout TaskGroup<SlotEvent>) {
+    mutating func start(_ started: StartedJob, group: inout TaskGroup<SlotEvent>) {
         dispatcher.withHealth { health in
             if health.breakerOpenUntil != nil { health.probeInFlight = true }
         }
-        lastStart = now
+        // When the call starts, not when its claim began: `--rate` spaces the POSTs themselves.
+        lastStart = dispatcher.clock.now()
         inFlight += 1
         group.addTask { [dispatcher] in await dispatcher.placeAndFollow(started.job, intent: started.intent) }
     }
@@ -499,9 +491,9 @@ struct PoolLoop {
             inFlight -= 1
             if fatal == nil { fatal = error }
             beginStop(group: &group)
-        case .claimed(let claim, let limit, let at):
+        case .claimed(let claim, let limit):
             claimInFlight = false
-            await started(claim, limit: limit, at: at, group: &group)
+            await started(claim, limit: limit, group: &group)
         case .claimFailed(let error):
             claimInFlight = false
             if fatal == nil { fatal = .store(error) }
@@ -524,30 +516,57 @@ struct PoolLoop {
         signalledSinceClaim = true
     }
 
-    /// Starts the calls a claim committed, unless the run is stopping: then their intents are undone, so no
-    /// call is placed after a stop and no job is left `dialing`.
-    mutating func started(_ claim: Claim, limit: Int, at: Date, group: inout TaskGroup<SlotEvent>) async {
+    /// Notices a stop asked for or a cancelled run. Checked before each claim and again before a claim's
+    /// calls are placed, as well as by the listener task, so that a stop takes effect before the next call
+    /// is placed, not after the loop next waits.
+    mutating func checkForStop(group: inout TaskGroup<SlotEvent>) {
+        guard !stopping else { return }
+        if Task.isCancelled {
+            // The caller cancelled the run itself: no grace period, calls in flight stay `in_progress`.
+            stoppedOnRequest = true
+            beginStop(group: &group)
+            group.cancelAll()
+        } else if dispatcher.withHealth({ $0.stopRequested }) {
+            stoppedOnRequest = true
+            beginStop(group: &group)
+        }
+    }
+
+    /// Places the calls a claim committed, as far as the run still allows. The claim took a commit's time,
+    /// during which a stop may have been asked for, a 429 may have paused the pool or the breaker may have
+    /// opened: what may not start now is handed back (its intent undone, the job as it was), never dialled.
+    mutating func started(_ claim: Claim, limit: Int, group: inout TaskGroup<SlotEvent>) async {
         for postponed in claim.postponed {
             dispatcher.emit(.outsideWindow(jobID: postponed.job.id, phone: postponed.job.phone, until: postponed.until))
         }
-        if stopping {
-            for started in claim.started {
-                do {
-                    try await store.undoAttemptIntent(started.intent, now: dispatcher.clock.now())
-                } catch {
-                    if fatal == nil { fatal = .store(error) }
-                }
+        checkForStop(group: &group)
+        var allowed = 0
+        if !stopping {
+            let now = dispatcher.clock.now()
+            if let gate = startGate(now: now), gate <= now {
+                // An open breaker lets one probe through.
+                allowed = dispatcher.withHealth { $0.breakerOpenUntil != nil } ? 1 : claim.started.count
             }
-            return
         }
-        for started in claim.started { start(started, now: at, group: &group) }
-        if claim.started.count < limit && !signalledSinceClaim {
+        let handedBack = claim.started.dropFirst(allowed)
+        if !handedBack.isEmpty {
+            do {
+                try await store.undoAttemptIntents(handedBack.map(\.intent), now: dispatcher.clock.now())
+            } catch {
+                if fatal == nil { fatal = .store(error) }
+                beginStop(group: &group)
+                return
+            }
+        }
+        if stopping { return }
+        for started in claim.started.prefix(allowed) { start(started, group: &group) }
+        if claim.started.count < limit && handedBack.isEmpty && !signalledSinceClaim {
             mayBeDue = false
             nextDue = claim.nextDue
         } else {
             mayBeDue = true
         }
-        if !claim.started.isEmpty { await emitProgress() }
+        if allowed > 0 { await emitProgress() }
     }
 
     /// Stops starting calls; calls in flight are followed until they end or the grace period passes.

@@ -44,6 +44,8 @@ public struct AttemptIntent: Sendable, Equatable {
     var previousLastAttemptAt: String?
     /// The job's `updated_at` before the intent, restored with it: an undone intent leaves no trace on the job.
     var previousUpdatedAt: String? = nil
+    /// The job's `next_attempt_at` before the intent (a retry's due time), restored with it.
+    var previousNextAttemptAt: String? = nil
 }
 
 /// A placed call being followed by its interactionId.
@@ -269,7 +271,7 @@ extension CampaignStore {
     static func recordIntent(_ db: Database, jobID: Int64, stamp: String) throws -> AttemptIntent {
         guard
             let job = try Row.fetchOne(
-                db, sql: "SELECT status, attempts, last_attempt_at, updated_at FROM jobs WHERE id = ?",
+                db, sql: "SELECT status, attempts, last_attempt_at, updated_at, next_attempt_at FROM jobs WHERE id = ?",
                 arguments: [jobID]),
             (job[0] as String) == "queued"
         else { throw DispatchStoreError.jobNotQueued(jobID: jobID) }
@@ -289,7 +291,7 @@ extension CampaignStore {
                 """, arguments: [attempts, stamp, stamp, jobID])
         return AttemptIntent(
             jobID: jobID, attemptID: attemptID, attemptNumber: attempts, previousLastAttemptAt: job[2],
-            previousUpdatedAt: job[3])
+            previousUpdatedAt: job[3], previousNextAttemptAt: job[4])
     }
 
     /// The POST answered with an interactionId: the call is under way and is followed from now on.
@@ -423,15 +425,27 @@ extension CampaignStore {
     /// Takes back an intent whose request was refused for the whole account (401/402): no call was
     /// placed, so the job is left exactly as it was before the intent.
     public func undoAttemptIntent(_ intent: AttemptIntent, now: Date) async throws(StoreError) {
+        try await undoAttemptIntents([intent], now: now)
+    }
+
+    /// Takes back intents whose calls were never sent (the run stopped or paused while they were claimed),
+    /// all in one commit: each job is left exactly as it was before its intent.
+    public func undoAttemptIntents(_ intents: [AttemptIntent], now: Date) async throws(StoreError) {
         try await commit { db in
-            try db.execute(
-                sql: "DELETE FROM attempts WHERE id = ? AND state = 'dialing'", arguments: [intent.attemptID])
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?,
-                        updated_at = COALESCE(?, updated_at)
-                    WHERE id = ? AND status = 'dialing'
-                    """, arguments: [intent.previousLastAttemptAt, intent.previousUpdatedAt, intent.jobID])
+            for intent in intents {
+                try db.execute(
+                    sql: "DELETE FROM attempts WHERE id = ? AND state = 'dialing'", arguments: [intent.attemptID])
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?,
+                            next_attempt_at = ?, updated_at = COALESCE(?, updated_at)
+                        WHERE id = ? AND status = 'dialing'
+                        """,
+                    arguments: [
+                        intent.previousLastAttemptAt, intent.previousNextAttemptAt, intent.previousUpdatedAt,
+                        intent.jobID,
+                    ])
+            }
         }
     }
 

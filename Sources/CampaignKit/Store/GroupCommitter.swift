@@ -29,6 +29,8 @@ final class GroupCommitter: Sendable {
     var waiting: Int { state.withLock { $0.writes.count } }
     /// Shared transactions committed so far.
     var commits: Int { state.withLock { $0.commits } }
+    /// A batch is being committed or about to be: some caller is waiting for its write.
+    var isBusy: Bool { state.withLock { $0.draining } }
 
     /// One caller's write, with the two ways of answering it.
     private struct PendingWrite: Sendable {
