@@ -145,9 +145,9 @@ public final class Dispatcher: Sendable {
         if configuration.waitForCallEnd {
             // The answer came at the call's end: placed and ended are written in one commit.
             emit(.placed(jobID: job.id, phone: job.phone, attempt: intent.attemptNumber))
-            return await finish(
+            return finish(
                 call, completion: placed.completion, rawJSON: placed.rawJSON,
-                placed: (placed.interactionID, placed.rawJSON))
+                placed: PlacedAnswer(interactionID: placed.interactionID, rawJSON: placed.rawJSON))
         }
         do {
             try await store.recordPlaced(
@@ -270,17 +270,16 @@ public final class Dispatcher: Sendable {
             case .pending:
                 continue
             case .ended(let completion):
-                return await finish(call, completion: completion, rawJSON: report.rawJSON)
+                return finish(call, completion: completion, rawJSON: report.rawJSON)
             }
         }
     }
 
-    /// Labels an ended call, decides its retry, and writes both in one transaction (with the POST's answer
-    /// when `placed` carries it).
+    /// Labels an ended call and decides its retry. The loop records it, in the same commit as the next
+    /// claim (with the POST's answer when `placed` carries it).
     func finish(
-        _ call: FollowedCall, completion: CallCompletion?, rawJSON: String?,
-        placed: (interactionID: String, rawJSON: String?)? = nil
-    ) async -> SlotEvent {
+        _ call: FollowedCall, completion: CallCompletion?, rawJSON: String?, placed: PlacedAnswer? = nil
+    ) -> SlotEvent {
         let now = clock.now()
         let outcome = configuration.outcomeRules.label(for: completion)
         let disposition: EndDisposition
@@ -295,16 +294,17 @@ public final class Dispatcher: Sendable {
         let result = EndedCall(
             outcome: outcome, summary: completion?.summary, recordingURL: completion?.recordingURL,
             rawJSON: completion?.rawJSON ?? rawJSON)
-        do {
-            try await store.recordEnded(
-                jobID: call.jobID, attemptID: call.attemptID, result: result, disposition: disposition, now: now,
-                placed: placed)
-        } catch {
-            return .fatal(.store(error))
-        }
-        emit(.ended(jobID: call.jobID, phone: call.phone, outcome: outcome, disposition: disposition))
-        return .callFinished(ended: true)
+        let end = CallEnd(
+            jobID: call.jobID, attemptID: call.attemptID, result: result, disposition: disposition, at: now,
+            placed: placed)
+        return .callEnded(SlotEnd(end: end, phone: call.phone))
     }
+}
+
+/// A call that ended, waiting for the loop to record it.
+struct SlotEnd: Sendable {
+    var end: CallEnd
+    var phone: String
 }
 
 /// The API's health as the call tasks observe it, read by the loop before it starts a call.
@@ -322,14 +322,16 @@ struct PoolHealth: Sendable {
 
 /// What a child task of the pool reports when it ends.
 enum SlotEvent: Sendable {
-    /// A call slot is free again; `ended` when a call ran to its end (for the rate shown).
+    /// A call slot is free again (a call that never ran, or whose end is already recorded).
     case callFinished(ended: Bool)
+    /// A call ran to its end: its slot is free, and its end is to be recorded with the next claim.
+    case callEnded(SlotEnd)
     /// A call slot is free and the run must stop.
     case fatal(DispatchError)
     /// A followed call was cancelled; its job stays `in_progress` for the next run.
     case abandoned
     /// A claim was committed: the jobs to place now (their intents are durable), from at most `limit`.
-    case claimed(Claim, limit: Int)
+    case claimed(Claim, limit: Int, ends: [SlotEnd])
     case claimFailed(StoreError)
     case timer(Date)
     case stopRequested
@@ -357,6 +359,8 @@ struct PoolLoop {
     var signalledSinceClaim = false
     /// When the earliest queued job is due, as the last short claim saw it (`nil`: nothing queued).
     var nextDue: Date?
+    /// Calls that ended and whose ends the next claim records (in its transaction).
+    var pendingEnds: [SlotEnd] = []
     /// The job counts the progress events show, and when they were read: reading them is a scan of every
     /// job of the campaign, too much to do twice per call on a campaign of 100,000 jobs.
     var shownCounts: (counts: JobCounts, at: Date)?
@@ -380,27 +384,20 @@ struct PoolLoop {
         while true {
             checkForStop(group: &group)
             if stopping {
-                if inFlight == 0 && !claimInFlight { break }
+                if inFlight == 0 && !claimInFlight && pendingEnds.isEmpty { break }
+                if !claimInFlight && !pendingEnds.isEmpty {
+                    launchClaim(limit: 0, now: dispatcher.clock.now(), group: &group)
+                }
                 await handle(await group.next(), group: &group)
                 continue
             }
             let now = dispatcher.clock.now()
             let gate = startGate(now: now)
-            if mayBeDue, !claimInFlight, inFlight < configuration.maxParallel, let gate, gate <= now {
-                let limit = claimLimit()
-                claimInFlight = true
-                signalledSinceClaim = false
-                group.addTask { [store, campaign, admit = windowCheck(now: now)] in
-                    do throws(StoreError) {
-                        let claim = try await store.claimDueJobs(
-                            campaign: campaign, now: now, limit: limit, admit: admit)
-                        return .claimed(claim, limit: limit)
-                    } catch {
-                        return .claimFailed(error)
-                    }
-                }
+            let mayStart = mayBeDue && inFlight < configuration.maxParallel && gate.map { $0 <= now } ?? false
+            if !claimInFlight && (mayStart || !pendingEnds.isEmpty) {
+                launchClaim(limit: mayStart ? claimLimit() : 0, now: now, group: &group)
             }
-            let idle = inFlight == 0 && !claimInFlight
+            let idle = inFlight == 0 && !claimInFlight && pendingEnds.isEmpty
             if idle && !mayBeDue && nextDue == nil { break }
             // Nothing more can start now: wait for a claim or a call to end, a stop, or the next instant
             // something may start.
@@ -448,6 +445,24 @@ struct PoolLoop {
         return gate
     }
 
+    /// Starts a claim (a child task): it records the calls that ended since the last one, then takes up to
+    /// `limit` due jobs (0: only records), all in one commit.
+    mutating func launchClaim(limit: Int, now: Date, group: inout TaskGroup<SlotEvent>) {
+        let ends = pendingEnds
+        pendingEnds = []
+        claimInFlight = true
+        signalledSinceClaim = false
+        group.addTask { [store, campaign, admit = windowCheck(now: now)] in
+            do throws(StoreError) {
+                let claim = try await store.claimDueJobs(
+                    campaign: campaign, now: now, limit: limit, admit: admit, recordingFirst: ends.map(\.end))
+                return .claimed(claim, limit: limit, ends: ends)
+            } catch {
+                return .claimFailed(error)
+            }
+        }
+    }
+
     /// How many jobs the next claim may take: every free slot, but one at a time while `--rate` spaces the
     /// starts or the breaker allows a single probe.
     func claimLimit() -> Int {
@@ -491,9 +506,21 @@ struct PoolLoop {
             inFlight -= 1
             if fatal == nil { fatal = error }
             beginStop(group: &group)
-        case .claimed(let claim, let limit):
+        case .callEnded(let ended):
+            inFlight -= 1
+            endedCalls += 1
+            pendingEnds.append(ended)
+            dueSignal()
+        case .claimed(let claim, let limit, let ends):
             claimInFlight = false
-            await started(claim, limit: limit, group: &group)
+            for ended in ends {
+                dispatcher.emit(
+                    .ended(
+                        jobID: ended.end.jobID, phone: ended.phone, outcome: ended.end.result.outcome,
+                        disposition: ended.end.disposition))
+            }
+            let placed = limit > 0 ? await started(claim, limit: limit, group: &group) : 0
+            if placed > 0 || !ends.isEmpty { await emitProgress() }
         case .claimFailed(let error):
             claimInFlight = false
             if fatal == nil { fatal = .store(error) }
@@ -535,7 +562,8 @@ struct PoolLoop {
     /// Places the calls a claim committed, as far as the run still allows. The claim took a commit's time,
     /// during which a stop may have been asked for, a 429 may have paused the pool or the breaker may have
     /// opened: what may not start now is handed back (its intent undone, the job as it was), never dialled.
-    mutating func started(_ claim: Claim, limit: Int, group: inout TaskGroup<SlotEvent>) async {
+    /// Returns how many calls it started.
+    mutating func started(_ claim: Claim, limit: Int, group: inout TaskGroup<SlotEvent>) async -> Int {
         for postponed in claim.postponed {
             dispatcher.emit(.outsideWindow(jobID: postponed.job.id, phone: postponed.job.phone, until: postponed.until))
         }
@@ -555,10 +583,10 @@ struct PoolLoop {
             } catch {
                 if fatal == nil { fatal = .store(error) }
                 beginStop(group: &group)
-                return
+                return 0
             }
         }
-        if stopping { return }
+        if stopping { return 0 }
         for started in claim.started.prefix(allowed) { start(started, group: &group) }
         if claim.started.count < limit && handedBack.isEmpty && !signalledSinceClaim {
             mayBeDue = false
@@ -566,7 +594,7 @@ struct PoolLoop {
         } else {
             mayBeDue = true
         }
-        if allowed > 0 { await emitProgress() }
+        return allowed
     }
 
     /// Stops starting calls; calls in flight are followed until they end or the grace period passes.

@@ -73,6 +73,41 @@ public enum EndDisposition: Sendable, Equatable {
     case failed(reason: String)
 }
 
+/// A call's end as the dispatcher records it: the attempt's result and the job's next state.
+public struct CallEnd: Sendable, Equatable {
+    public var jobID: Int64
+    public var attemptID: Int64
+    public var result: EndedCall
+    public var disposition: EndDisposition
+    public var at: Date
+    /// The POST's answer when it came only at the call's end (`waitForCallEnd`): recorded with the end, so
+    /// the job goes from `dialing` to its end state in one commit.
+    public var placed: PlacedAnswer?
+
+    public init(
+        jobID: Int64, attemptID: Int64, result: EndedCall, disposition: EndDisposition, at: Date,
+        placed: PlacedAnswer? = nil
+    ) {
+        self.jobID = jobID
+        self.attemptID = attemptID
+        self.result = result
+        self.disposition = disposition
+        self.at = at
+        self.placed = placed
+    }
+}
+
+/// The answer to a POST: the call's interactionId and the JSON as received.
+public struct PlacedAnswer: Sendable, Equatable {
+    public var interactionID: String
+    public var rawJSON: String?
+
+    public init(interactionID: String, rawJSON: String?) {
+        self.interactionID = interactionID
+        self.rawJSON = rawJSON
+    }
+}
+
 /// The result fields of an ended call.
 public struct EndedCall: Sendable, Equatable {
     public var outcome: String
@@ -173,11 +208,16 @@ extension CampaignStore {
     /// checking only the candidates here keeps a claim an index probe on campaigns of 100,000 jobs.)
     /// `ORDER BY next_attempt_at, id` (NULL first) is the `jobs_by_status` index's own order, so no sort.
     /// The run lock makes this process the only one handing out jobs.
+    ///
+    /// `ends` are calls that ended since the last claim, recorded first in the same transaction: the end of
+    /// one call and the start of the next share one commit (one fsync).
     public func claimDueJobs(
-        campaign: CampaignRecord, now: Date, limit: Int, admit: @escaping @Sendable (DueJob) -> Date? = { _ in nil }
+        campaign: CampaignRecord, now: Date, limit: Int, admit: @escaping @Sendable (DueJob) -> Date? = { _ in nil },
+        recordingFirst ends: [CallEnd] = []
     ) async throws(StoreError) -> Claim {
         let stamp = Timestamp.string(now)
         return try await commit { db in
+            for end in ends { try Self.record(end, in: db) }
             var claim = Claim()
             while claim.started.count < limit {
                 let rows = try db.cachedRows(
@@ -316,53 +356,50 @@ extension CampaignStore {
             arguments: [interactionID, stamp, jobID])
     }
 
-    /// A call ended: the attempt's result and the job's next state, in one transaction. `placed` is the
-    /// POST's answer when it came only now, at the call's end (`waitForCallEnd`): recorded in the same
-    /// transaction, so the job goes from `dialing` to its end state in one commit.
-    public func recordEnded(
-        jobID: Int64, attemptID: Int64, result: EndedCall, disposition: EndDisposition, now: Date,
-        placed: (interactionID: String, rawJSON: String?)? = nil
-    ) async throws(StoreError) {
-        let stamp = Timestamp.string(now)
-        let placedID = placed?.interactionID
-        let placedJSON = placed?.rawJSON
-        try await commit { db in
-            if let placedID {
-                try Self.recordPlaced(
-                    db, attemptID: attemptID, jobID: jobID, interactionID: placedID, rawJSON: placedJSON, stamp: stamp)
-            }
-            try db.executeCached(
-                sql: """
-                    UPDATE attempts SET state = 'ended', ended_at = ?, outcome = ?, summary = ?, recording_url = ?,
-                        raw_response = COALESCE(?, raw_response) WHERE id = ?
-                    """,
-                arguments: [stamp, result.outcome, result.summary, result.recordingURL, result.rawJSON, attemptID])
-            let status: String
-            var nextAttempt: String? = nil
-            var completedAt: String? = nil
-            var error: String? = nil
-            switch disposition {
-            case .completed:
-                status = "completed"
-                completedAt = stamp
-            case .retry(let at):
-                status = "queued"
-                nextAttempt = Timestamp.string(at)
-            case .failed(let reason):
-                status = "failed"
-                completedAt = stamp
-                error = reason
-            }
-            try db.executeCached(
-                sql: """
-                    UPDATE jobs SET status = ?, outcome = ?, summary = ?, recording_url = ?, next_attempt_at = ?,
-                        completed_at = ?, error = ?, updated_at = ? WHERE id = ?
-                    """,
-                arguments: [
-                    status, result.outcome, result.summary, result.recordingURL, nextAttempt, completedAt, error,
-                    stamp, jobID,
-                ])
+    /// A call ended: the attempt's result and the job's next state, in one transaction.
+    public func recordEnded(_ end: CallEnd) async throws(StoreError) {
+        try await commit { db in try Self.record(end, in: db) }
+    }
+
+    static func record(_ end: CallEnd, in db: Database) throws {
+        let stamp = Timestamp.string(end.at)
+        let result = end.result
+        if let placed = end.placed {
+            try Self.recordPlaced(
+                db, attemptID: end.attemptID, jobID: end.jobID, interactionID: placed.interactionID,
+                rawJSON: placed.rawJSON, stamp: stamp)
         }
+        try db.executeCached(
+            sql: """
+                UPDATE attempts SET state = 'ended', ended_at = ?, outcome = ?, summary = ?, recording_url = ?,
+                    raw_response = COALESCE(?, raw_response) WHERE id = ?
+                """,
+            arguments: [stamp, result.outcome, result.summary, result.recordingURL, result.rawJSON, end.attemptID])
+        let status: String
+        var nextAttempt: String? = nil
+        var completedAt: String? = nil
+        var error: String? = nil
+        switch end.disposition {
+        case .completed:
+            status = "completed"
+            completedAt = stamp
+        case .retry(let at):
+            status = "queued"
+            nextAttempt = Timestamp.string(at)
+        case .failed(let reason):
+            status = "failed"
+            completedAt = stamp
+            error = reason
+        }
+        try db.executeCached(
+            sql: """
+                UPDATE jobs SET status = ?, outcome = ?, summary = ?, recording_url = ?, next_attempt_at = ?,
+                    completed_at = ?, error = ?, updated_at = ? WHERE id = ?
+                """,
+            arguments: [
+                status, result.outcome, result.summary, result.recordingURL, nextAttempt, completedAt, error, stamp,
+                end.jobID,
+            ])
     }
 
     /// The API refused the request (400/422): no call was placed; the job fails with the API's message.
