@@ -53,7 +53,7 @@ public final class ImportSession {
     private let insertMany: Statement
     private let now: String
     /// Every number of the campaign: where it was first seen, packed as import id << 32 | line.
-    private var seen: [UInt64: UInt64] = [:]
+    private var seen = SeenNumbers()
     private var sourceFiles: [Int64: String] = [:]
     /// The `CREATE INDEX` statements to run again in `finish`, when `dropIndexesForBulk` dropped them.
     private var droppedIndexes: [String] = []
@@ -94,7 +94,9 @@ public final class ImportSession {
             db, sql: "SELECT phone_e164, import_id, source_line FROM jobs WHERE campaign_id = ?",
             arguments: [campaign.id])
         while let row = try existing.next() {
-            if let key = Self.key(row[0]) { seen[key] = Self.place(importID: row[1], line: row[2]) }
+            if let key = Self.key(row[0]) {
+                _ = seen.firstPlace(of: key, orInsert: Self.place(importID: row[1], line: row[2]))
+            }
         }
     }
 
@@ -140,12 +142,11 @@ public final class ImportSession {
     /// (it is stored by the next `write(jobs)`), or the job that already holds its number.
     public func claim(_ jobs: PackedJobs, _ index: Int) throws -> ExistingJob? {
         let header = jobs.headers[index]
-        if let first = seen[header.key] {
+        if let first = seen.firstPlace(of: header.key, orInsert: Self.place(importID: importID, line: header.line)) {
             let firstImport = Int64(first >> 32)
             return ExistingJob(
                 importID: firstImport, line: Int(first & 0xFFFF_FFFF), sourceFile: try sourceFile(firstImport))
         }
-        seen[header.key] = Self.place(importID: importID, line: header.line)
         pending.append(index)
         return nil
     }
@@ -227,8 +228,11 @@ public final class ImportSession {
         Set(try String.fetchAll(db, sql: "SELECT phone_e164 FROM suppressed"))
     }
 
-    /// Records the import's counts and builds again any index `dropIndexesForBulk` dropped.
+    /// Records the import's counts and builds again any index `dropIndexesForBulk` dropped. The
+    /// session takes no more jobs after this.
     public func finish(rowsRead: Int, queued: Int, duplicates: Int, suppressed: Int, rejected: Int) throws {
+        // The numbers seen (32 MB for a million) make room for the index build's sorter.
+        seen = SeenNumbers()
         if !droppedIndexes.isEmpty {
             // The reading and validating threads are done by now: let SQLite's sorter use every core.
             let cores = min(8, ProcessInfo.processInfo.activeProcessorCount)
