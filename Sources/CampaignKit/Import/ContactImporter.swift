@@ -258,6 +258,7 @@ public struct ContactImporter {
         defer { pipeline.cancel() }
         do {
             while let batch = try pipeline.next() {
+                session.prefetch(batch.jobs)
                 for entry in batch.entries {
                     try store(
                         entry, of: batch.jobs, session: session, report: &report, rejects: &rejects, request: request)

@@ -57,6 +57,7 @@ public final class ImportSession {
     private var sourceFiles: [Int64: String] = [:]
     /// The `CREATE INDEX` statements to run again in `finish`, when `dropIndexesForBulk` dropped them.
     private var droppedIndexes: [String] = []
+    private var prefetched: UInt64 = 0
     /// Jobs of the current batch that `claim` accepted and `write` has yet to store.
     private var pending: [Int] = []
 
@@ -136,6 +137,12 @@ public final class ImportSession {
             try db.execute(sql: "DROP INDEX \(name.quotedDatabaseIdentifier)")
             droppedIndexes.append(index[1])
         }
+    }
+
+    /// Warms the cache for the numbers of `jobs` before they are claimed one by one.
+    public func prefetch(_ jobs: PackedJobs) {
+        // Kept, so that the compiler cannot drop the reads as unused.
+        prefetched &+= seen.prefetch(jobs.headers.lazy.map(\.key))
     }
 
     /// Accepts job `index` of `jobs` unless its number is already taken: returns nil when accepted
