@@ -121,7 +121,7 @@ namespace {
 /// keeps its own matchers.
 ///
 /// The rule is GetNumberTypeHelper's: a number is valid when it matches the general description
-/// and the description of at least one number type, where a description with possible lengths
+/// and the description of at least one number type (in any order), where a description with possible lengths
 /// only matches numbers of those lengths, and one without a pattern matches nothing. It is only
 /// ever used to say "valid": any other answer goes to libphonenumber itself.
 class UsValidity {
@@ -181,10 +181,12 @@ class UsValidity {
         for (const PhoneMetadata &metadata : collection.metadata()) {
             if (metadata.id() != "US") continue;
             if (!add(metadata.general_desc()) || descs_.empty()) return;
+            // Validity needs only some type to match, so the types most numbers are come first
+            // (GetNumberTypeHelper, which must name the type, tries them last).
             const PhoneNumberDesc *types[] = {
-                &metadata.premium_rate(), &metadata.toll_free(), &metadata.shared_cost(), &metadata.voip(),
-                &metadata.personal_number(), &metadata.pager(), &metadata.uan(), &metadata.voicemail(),
-                &metadata.fixed_line(), &metadata.mobile(),
+                &metadata.fixed_line(), &metadata.mobile(), &metadata.toll_free(), &metadata.premium_rate(),
+                &metadata.shared_cost(), &metadata.voip(), &metadata.personal_number(), &metadata.pager(),
+                &metadata.uan(), &metadata.voicemail(),
             };
             for (const PhoneNumberDesc *type : types) {
                 if (!add(*type)) return;
