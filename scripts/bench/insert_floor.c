@@ -6,7 +6,8 @@
 //   P  keep jobs_by_phone        N  build no index at the end       t  PRAGMA threads = 2
 //   C  64 MB cache (else 16 MB)  m  temp_store = MEMORY             s  secure_delete off
 //   O  INSERT OR FAIL
-// Environment: B = rows per INSERT statement (default 1), PS = page size of the new database.
+// Environment: B = rows per INSERT statement (default 1), PS = page size of the new database,
+// CACHE_KB = cache size in KiB (instead of C's choice).
 // Build and run from the repository root:
 //   cc -O2 scripts/bench/insert_floor.c -lsqlite3 -o bench-out/insert_floor
 //   B=64 bench-out/insert_floor bench-out/campaign.db bench-out/floor.db FSKt
@@ -91,6 +92,11 @@ int main(int argc, char **argv) {
     if (strchr(opts, 't')) run(db, "PRAGMA threads = 2");
     if (strchr(opts, 'm')) run(db, "PRAGMA temp_store = MEMORY");
     run(db, strchr(opts, 'C') ? "PRAGMA cache_size = -65536" : "PRAGMA cache_size = -16384");
+    if (getenv("CACHE_KB")) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA cache_size = -%s", getenv("CACHE_KB"));
+        run(db, sql);
+    }
     run(db, "PRAGMA synchronous = FULL");
 
     double t0 = now(), c0 = cpu();
