@@ -19,7 +19,10 @@ let package = Package(
         /// libphonenumber (Debian's libphonenumber-dev) behind a small C interface.
         .target(
             name: "PhoneNumbers",
-            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("stdc++")]
+            linkerSettings: [
+                .linkedLibrary("phonenumber"), .linkedLibrary("protobuf"), .linkedLibrary("icui18n"),
+                .linkedLibrary("icuuc"), .linkedLibrary("stdc++"),
+            ]
         ),
         /// schema.sql, embedded into the binary at build time with C23 #embed.
         .target(name: "SchemaSQL"),

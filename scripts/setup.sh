@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs what `campaign` needs from Debian's packages (SQLite and libphonenumber headers), then
+# Installs what `campaign` needs from Debian's packages (SQLite, libphonenumber and ICU headers), then
 # builds. Safe to run again: apt-get skips what is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(libsqlite3-dev libphonenumber-dev)
+packages=(libsqlite3-dev libphonenumber-dev libicu-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

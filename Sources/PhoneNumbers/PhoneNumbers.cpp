@@ -1,13 +1,32 @@
 #include "PhoneNumbers.h"
 
+#include <phonenumbers/phonemetadata.pb.h>
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
+#include <unicode/regex.h>
+#include <unicode/unistr.h>
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
+namespace i18n {
+namespace phonenumbers {
+// libphonenumber's compiled-in metadata (its generated metadata.cc, exported by the library; the
+// header declaring these is not installed).
+int metadata_size();
+const void *metadata_get();
+}  // namespace phonenumbers
+}  // namespace i18n
+
+using i18n::phonenumbers::PhoneMetadata;
+using i18n::phonenumbers::PhoneMetadataCollection;
 using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberDesc;
 using i18n::phonenumbers::PhoneNumberUtil;
 
 namespace {
@@ -94,6 +113,109 @@ pn_status fromParseError(PhoneNumberUtil::ErrorType error) {
 
 namespace {
 
+/// libphonenumber's validity check for US numbers, with its own metadata and the same ICU regular
+/// expressions, minus what it costs per call: IsValidNumberForRegion looks each pattern (some are
+/// kilobytes long) up in a cache by hashing it, under a lock both validating threads contend for,
+/// builds a new ICU matcher for it, and matches a pattern that fails twice (FullMatch, then
+/// Consume to see whether a prefix matched). Here the patterns are compiled once and each thread
+/// keeps its own matchers.
+///
+/// The rule is GetNumberTypeHelper's: a number is valid when it matches the general description
+/// and the description of at least one number type (in any order), where a description with possible lengths
+/// only matches numbers of those lengths, and one without a pattern matches nothing. It is only
+/// ever used to say "valid": any other answer goes to libphonenumber itself.
+class UsValidity {
+  public:
+    static const UsValidity &shared() {
+        static const UsValidity validity;
+        return validity;
+    }
+
+    /// True when libphonenumber would find `nsn` (the national significant number) valid for US.
+    bool valid(const std::string &nsn) const {
+        if (!ready_) return false;
+        thread_local std::vector<std::unique_ptr<icu::RegexMatcher>> matchers;
+        if (matchers.empty()) {
+            for (const Desc &desc : descs_) {
+                UErrorCode status = U_ZERO_ERROR;
+                matchers.emplace_back(desc.pattern->matcher(status));
+                if (U_FAILURE(status)) {
+                    matchers.clear();
+                    return false;
+                }
+            }
+        }
+        const icu::UnicodeString input = icu::UnicodeString::fromUTF8(nsn);
+        const int length = static_cast<int>(nsn.size());
+        auto matches = [&](size_t index) {
+            const Desc &desc = descs_[index];
+            if (!desc.lengths.empty() && std::find(desc.lengths.begin(), desc.lengths.end(), length) == desc.lengths.end())
+                return false;
+            icu::RegexMatcher &matcher = *matchers[index];
+            matcher.reset(input);
+            UErrorCode status = U_ZERO_ERROR;
+            const bool matched = matcher.matches(status);
+            return U_SUCCESS(status) && matched;
+        };
+        if (!matches(0)) return false;
+        for (size_t index = 1; index < descs_.size(); index++) {
+            if (matches(index)) return true;
+        }
+        return false;
+    }
+
+  private:
+    struct Desc {
+        std::vector<int> lengths;
+        std::unique_ptr<icu::RegexPattern> pattern;
+    };
+
+    /// descs_[0] is the general description, the others the number types.
+    std::vector<Desc> descs_;
+    bool ready_ = false;
+
+    UsValidity() {
+        PhoneMetadataCollection collection;
+        if (!collection.ParseFromArray(i18n::phonenumbers::metadata_get(), i18n::phonenumbers::metadata_size()))
+            return;
+        for (const PhoneMetadata &metadata : collection.metadata()) {
+            if (metadata.id() != "US") continue;
+            if (!add(metadata.general_desc()) || descs_.empty()) return;
+            // Validity needs only some type to match, so the types most numbers are come first
+            // (GetNumberTypeHelper, which must name the type, tries them last).
+            const PhoneNumberDesc *types[] = {
+                &metadata.fixed_line(), &metadata.mobile(), &metadata.toll_free(), &metadata.premium_rate(),
+                &metadata.shared_cost(), &metadata.voip(), &metadata.personal_number(), &metadata.pager(),
+                &metadata.uan(), &metadata.voicemail(),
+            };
+            for (const PhoneNumberDesc *type : types) {
+                if (!add(*type)) return;
+            }
+            ready_ = descs_.size() > 1;
+            return;
+        }
+    }
+
+    /// Compiles a description's pattern; one without a pattern matches nothing and is left out.
+    bool add(const PhoneNumberDesc &desc) {
+        if (desc.national_number_pattern().empty()) return true;
+        UErrorCode status = U_ZERO_ERROR;
+        UParseError where;
+        std::unique_ptr<icu::RegexPattern> pattern(icu::RegexPattern::compile(
+            icu::UnicodeString::fromUTF8(desc.national_number_pattern()), 0, where, status));
+        if (U_FAILURE(status)) return false;
+        descs_.push_back(Desc{std::vector<int>(desc.possible_length().begin(), desc.possible_length().end()),
+                              std::move(pattern)});
+        return true;
+    }
+};
+
+/// libphonenumber takes a lock for each regular expression it looks up (about eight a number), and
+/// two threads validating at once spent more time handing those locks to each other in the kernel
+/// than matching. One lock a number held across the whole check is handed over far less often.
+/// (Most numbers of a large import are US numbers that UsValidity settles without it.)
+std::mutex validationLock;
+
 pn_status normalize(const char *input, size_t length, const char *region, char *out, int *country_code) {
     const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
     PhoneNumber number;
@@ -106,8 +228,13 @@ pn_status normalize(const char *input, size_t length, const char *region, char *
     // For +1, "US" is the first region libphonenumber tries and it has no leading-digit rule, so a
     // number valid for the US is valid, and the costly search through the other NANP regions is
     // needed only when it is not.
-    bool valid = (number.country_code() == 1 && util->IsValidNumberForRegion(number, "US"))
-        || util->IsValidNumber(number);
+    bool valid = number.country_code() == 1 && !number.italian_leading_zero()
+        && UsValidity::shared().valid(std::to_string(number.national_number()));
+    if (!valid) {
+        std::lock_guard<std::mutex> hold(validationLock);
+        valid = (number.country_code() == 1 && util->IsValidNumberForRegion(number, "US"))
+            || util->IsValidNumber(number);
+    }
     if (!valid) return whyInvalid(util, number);
     std::string e164;
     if (fast) {

@@ -32,6 +32,17 @@ struct CSVReaderTests {
         #expect(rows.allSatisfy { $0.problem == nil })
     }
 
+    @Test(
+        "doubled quotes become one, wherever they stand in a quoted field",
+        arguments: [
+            ("\"\"\"\"", "\""), ("\"\"\"a\"", "\"a"), ("\"a\"\"\"", "a\""), ("\"\"\"\"\"\"", "\"\""),
+            ("\"é \"\"ü\"\" ñ\"", "é \"ü\" ñ"),
+        ])
+    func doubledQuotes(field: String, value: String) throws {
+        let rows = try records("h\n\(field)\n")
+        #expect(rows.map(\.fields) == [["h"], [value]])
+    }
+
     @Test("LF endings, a final line break, blank lines skipped but counted")
     func lineEndings() throws {
         let rows = try records("h1,h2\n\n1,2\n\n3,4\n")

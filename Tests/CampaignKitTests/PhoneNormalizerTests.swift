@@ -67,4 +67,22 @@ struct PhoneNormalizerTests {
         }
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
     }
+
+    /// US validity is decided from libphonenumber's metadata with compiled patterns (UsValidity in
+    /// PhoneNumbers.cpp); it must agree with IsValidNumber for every area code, toll-free and
+    /// premium codes included, and for the reserved 555-01xx lines.
+    @Test("US validity agrees with libphonenumber for every area code", arguments: ["US", "CA"])
+    func usValidityAgrees(region: String) throws {
+        let phones = try PhoneNormalizer(region: region)
+        var disagreements: [String] = []
+        for area in 200...999 {
+            for exchange in [200, 211, 311, 456, 555, 611, 700, 811, 911, 999] {
+                for line in ["0000", "0123", "4567", "9999"] {
+                    let text = "+1\(area)\(exchange)\(line)"
+                    if phones.normalize(text) != phones.referenceNormalize(text) { disagreements.append(text) }
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
+    }
 }

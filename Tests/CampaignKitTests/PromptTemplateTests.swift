@@ -51,4 +51,15 @@ struct PromptTemplateTests {
     func usedColumns() throws {
         #expect(try PromptTemplate("[time] [name] [time|x]", header: header).usedColumns == [3, 0])
     }
+
+    @Test(
+        "a value is blank when it is empty or only whitespace, ASCII or not",
+        arguments: [
+            ("", true), (" ", true), ("\t\r\n", true), ("\u{0B}\u{0C}", true), ("\u{A0}", true), (" \u{2003} ", true),
+            ("a", false), (" a ", false), ("\u{1F}", false), ("\u{2003}x", false), ("é", false), ("x\u{A0}", false),
+        ])
+    func blankValues(text: String, blank: Bool) {
+        #expect(text.isBlank == blank)
+        #expect(text.isBlank == text.allSatisfy(\.isWhitespace))
+    }
 }

@@ -167,9 +167,22 @@ public final class CSVReader {
                         if atEOF { throw CSVError.unterminatedQuote(path: path, line: firstLine) }
                         return .needMore
                     }
-                    let inner = UnsafeBufferPointer(rebasing: bytes[(index + 1)..<scan])
-                    text = String(decoding: inner, as: UTF8.self)
-                    if hasDoubled { text = text.replacingOccurrences(of: "\"\"", with: "\"") }
+                    if hasDoubled {
+                        // Inside the quotes every quote is doubled (a single one closed the field).
+                        let first = index + 1
+                        text = String(unsafeUninitializedCapacity: scan - first) { out in
+                            var written = 0
+                            var read = first
+                            while read < scan {
+                                out[written] = bytes[read]
+                                written += 1
+                                read += bytes[read] == Self.quote ? 2 : 1
+                            }
+                            return written
+                        }
+                    } else {
+                        text = String(decoding: UnsafeBufferPointer(rebasing: bytes[(index + 1)..<scan]), as: UTF8.self)
+                    }
                     fieldEnd = scan + 1
                     // After the closing quote only a comma or a line end may follow.
                     if fieldEnd < limit && bytes[fieldEnd] != Self.comma && bytes[fieldEnd] != Self.lf

@@ -258,10 +258,12 @@ public struct ContactImporter {
         defer { pipeline.cancel() }
         do {
             while let batch = try pipeline.next() {
+                session.prefetch(batch.jobs)
                 for entry in batch.entries {
                     try store(
                         entry, of: batch.jobs, session: session, report: &report, rejects: &rejects, request: request)
                 }
+                try session.write(batch.jobs)
             }
         } catch let error as CSVError {
             throw ImportError.csv(error)
@@ -282,7 +284,7 @@ public struct ContactImporter {
             try rejects.write(line: problems[0].line, problem: problems.map(\.columnAndMessage), fields: fields)
         case .job(let index):
             let header = jobs.headers[index]
-            if let existing = try session.insert(jobs, index) {
+            if let existing = try session.claim(jobs, index) {
                 let phone = jobs.text(index, .phoneE164) ?? ""
                 let message: String
                 if existing.importID == session.importID {

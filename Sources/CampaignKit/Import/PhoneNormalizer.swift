@@ -56,22 +56,28 @@ public struct PhoneNormalizer: Sendable {
         var text = text
         if text.utf8.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return .failure(.empty) }
         return text.withUTF8 { bytes in
-            var out = [CChar](repeating: 0, count: 24)
-            var countryCode: Int32 = 0
-            let status = bytes.withMemoryRebound(to: CChar.self) { chars in
-                function(chars.baseAddress, chars.count, region, &out, &countryCode)
+            withUnsafeTemporaryAllocation(of: CChar.self, capacity: 24) { out in
+                var countryCode: Int32 = 0
+                let status = bytes.withMemoryRebound(to: CChar.self) { chars in
+                    function(chars.baseAddress, chars.count, region, out.baseAddress, &countryCode)
+                }
+                return Self.result(status, e164: out.baseAddress!, code: countryCode)
             }
-            switch status {
-            case PN_OK:
-                let e164 = out.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-                return .success(NormalizedPhone(e164: e164, countryCode: Int(countryCode)))
-            case PN_INVALID_COUNTRY_CODE: return .failure(.unknownCountryCode)
-            case PN_TOO_SHORT: return .failure(.tooShort)
-            case PN_TOO_LONG: return .failure(.tooLong)
-            case PN_INVALID_LENGTH: return .failure(.invalidLength)
-            case PN_NOT_IN_USE: return .failure(.notInUse)
-            default: return .failure(.notANumber)
-            }
+        }
+    }
+
+    private static func result(_ status: pn_status, e164: UnsafePointer<CChar>, code: Int32)
+        -> Result<NormalizedPhone, PhoneProblem>
+    {
+        switch status {
+        case PN_OK:
+            return .success(NormalizedPhone(e164: String(cString: e164), countryCode: Int(code)))
+        case PN_INVALID_COUNTRY_CODE: return .failure(.unknownCountryCode)
+        case PN_TOO_SHORT: return .failure(.tooShort)
+        case PN_TOO_LONG: return .failure(.tooLong)
+        case PN_INVALID_LENGTH: return .failure(.invalidLength)
+        case PN_NOT_IN_USE: return .failure(.notInUse)
+        default: return .failure(.notANumber)
         }
     }
 }

@@ -147,5 +147,13 @@ extension StringProtocol {
         return String(view)
     }
 
-    var isBlank: Bool { allSatisfy(\.isWhitespace) }
+    /// True when empty or only whitespace. ASCII text (nearly every value) is checked byte by byte;
+    /// any other text character by character, as `Character.isWhitespace` defines it.
+    var isBlank: Bool {
+        for byte in utf8 {
+            if byte >= 0x80 { return allSatisfy(\.isWhitespace) }
+            if byte != 32 && !(9...13).contains(byte) { return false }
+        }
+        return true
+    }
 }
