@@ -7,6 +7,8 @@ struct SimulatedCall: Sendable {
     var to: String
     var from: String
     var createdAt: Date
+    /// `createdAt` as the status answers show it (ISO-8601 with milliseconds), formatted once, not per poll.
+    var createdAtText: String
     var endsAt: ContinuousClock.Instant
     var duration: Duration
     var outcome: SimulatedOutcome
@@ -52,7 +54,7 @@ struct SimulatedCall: Sendable {
     func statusBody(at now: ContinuousClock.Instant) -> [String: Any] {
         var body: [String: Any] = [
             "interactionId": interactionID,
-            "createdAt": Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(createdAt),
+            "createdAt": createdAtText,
             "status": hasEnded(at: now) ? "ended" : "pending",
         ]
         if hasEnded(at: now), let event = completionEvent() { body["completionEvent"] = event }

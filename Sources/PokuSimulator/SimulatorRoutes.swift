@@ -183,10 +183,7 @@ struct SimulatorRoutes: Sendable {
     }
 
     static func json(_ status: Int, _ object: [String: Any]) -> Response {
-        let data =
-            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
-        return raw(status, String(decoding: data, as: UTF8.self))
+        raw(status, SimulatorJSON.text(object))
     }
 
     static func raw(_ status: Int, _ text: String) -> Response {

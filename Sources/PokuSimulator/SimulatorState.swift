@@ -66,9 +66,11 @@ actor SimulatorState {
             case let fixed: fixed
             }
         let now = ContinuousClock.now
+        let created = Date()
         let call = SimulatedCall(
-            interactionID: id, to: number, from: from ?? "+15550000000", createdAt: Date(), endsAt: now + duration,
-            duration: duration, outcome: outcome, form: form, statusNotFound: statusNotFound
+            interactionID: id, to: number, from: from ?? "+15550000000", createdAt: created,
+            createdAtText: Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(created),
+            endsAt: now + duration, duration: duration, outcome: outcome, form: form, statusNotFound: statusNotFound
         )
         calls[id] = call
         placedTotal += 1
