@@ -47,6 +47,12 @@ enum SimulatorJSON {
 
     private static func writeString(_ string: String, to out: inout String) {
         out.append("\"")
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            // Most strings (ids, numbers, URLs, summaries) need no escape.
+            out.append(string)
+            out.append("\"")
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": out.append("\\\"")

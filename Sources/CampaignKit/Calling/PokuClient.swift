@@ -107,10 +107,17 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
     }
 
     public func status(of interactionID: String) async throws(CallingError) -> CallStatusReport {
+        // Interaction ids are UUIDs: only an id with other characters needs escaping for the path.
+        let plain = interactionID.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_")
+                || $0 == UInt8(ascii: "~")
+        }
         let escaped =
-            interactionID.addingPercentEncoding(
-                withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~")))
-            ?? interactionID
+            plain
+            ? interactionID
+            : interactionID.addingPercentEncoding(
+                withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? interactionID
         let answer = try await send(
             .GET, path: "/interactions/\(escaped)/status", body: nil, timeout: configuration.requestTimeout
         )
@@ -126,7 +133,10 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
             return CallStatusReport(state: .pending, rawJSON: raw)
         case "ended":
             let event = object["completionEvent"] as? [String: Any]
-            return CallStatusReport(state: .ended(event.map(Self.completion(fromEvent:))), rawJSON: raw)
+            // The status answer as received is kept as the completion's raw JSON: it holds the event
+            // verbatim, unknown fields included, and costs no second serialization per ended call.
+            return CallStatusReport(
+                state: .ended(event.map { Self.completion(fromEvent: $0, rawJSON: raw) }), rawJSON: raw)
         default:
             throw .outcomeUnknown(status: answer.status, reason: "unknown call status '\(state)'")
         }
@@ -136,13 +146,14 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
 
     /// A `completionEvent` in either form poku-api.md allows: wrapped in `payload`, or bare.
     /// `recordingUrl` is looked for in the fields and in a nested `call` object.
-    static func completion(fromEvent event: [String: Any]) -> CallCompletion {
+    static func completion(fromEvent event: [String: Any], rawJSON: String? = nil) -> CallCompletion {
         let fields = event["payload"] as? [String: Any] ?? event
         let call = fields["call"] as? [String: Any] ?? event["call"] as? [String: Any]
         let recording =
             fields["recordingUrl"] as? String ?? call?["recordingUrl"] as? String ?? event["recordingUrl"] as? String
         let raw =
-            (try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes]))
+            rawJSON
+            ?? (try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return CallCompletion(summary: fields["summary"] as? String, recordingURL: recording, rawJSON: raw)
     }
