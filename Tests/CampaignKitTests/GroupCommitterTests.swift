@@ -9,6 +9,29 @@ import Testing
 struct GroupCommitterTests {
     struct Refused: Error {}
 
+    /// Submits `writes` while a first write (inserting number 0) holds the committer's thread, so that they
+    /// all wait together and form one batch; returns their tasks once that first write has committed.
+    func asOneBatch<T: Sendable>(
+        _ committer: GroupCommitter, _ writes: [@Sendable (Database) throws -> T]
+    ) async throws -> [Task<T, any Error>] {
+        let release = DispatchSemaphore(value: 0)
+        let (running, runningContinuation) = AsyncStream<Void>.makeStream()
+        let first = Task {
+            try await committer.write { db in
+                runningContinuation.yield()
+                release.wait()
+                try insert(db, 0)
+            }
+        }
+        var iterator = running.makeAsyncIterator()
+        _ = await iterator.next()
+        let tasks = writes.map { write in Task { try await committer.write(write) } }
+        while committer.waiting < tasks.count { await Task.yield() }
+        release.signal()
+        try await first.value
+        return tasks
+    }
+
     func insert(_ db: Database, _ number: Int) throws {
         try db.execute(
             sql: "INSERT INTO suppressed (phone_e164, source, added_at) VALUES (?, 'test', 'now')",
@@ -22,30 +45,15 @@ struct GroupCommitterTests {
         let test = try TestCampaign(contacts: 1)
         let committer = test.store.committer
         let before = committer.commits
-        // The first write holds the worker until the others are all waiting, so they form one batch.
-        let release = DispatchSemaphore(value: 0)
-        let (running, runningContinuation) = AsyncStream<Void>.makeStream()
-        let first = Task {
-            try await committer.write { db in
-                runningContinuation.yield()
-                release.wait()
-                try insert(db, 0)
-            }
-        }
-        var iterator = running.makeAsyncIterator()
-        _ = await iterator.next()
-        let writes = (1...20).map { number in
-            Task {
-                try await committer.write { db -> Int in
+        let writes = try await asOneBatch(
+            committer,
+            (1...20).map { number in
+                { @Sendable db -> Int in
                     try insert(db, number)
                     if number == 7 { throw Refused() }
                     return number
                 }
-            }
-        }
-        while committer.waiting < writes.count { await Task.yield() }
-        release.signal()
-        try await first.value
+            })
         var answered: [Int] = []
         for (index, write) in writes.enumerated() {
             do {
@@ -93,31 +101,17 @@ struct GroupCommitterTests {
                     CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
                     """)
         }
-        let release = DispatchSemaphore(value: 0)
-        let (running, runningContinuation) = AsyncStream<Void>.makeStream()
-        let first = Task {
-            try await committer.write { db in
-                runningContinuation.yield()
-                release.wait()
-                try insert(db, 0)
-            }
-        }
-        var iterator = running.makeAsyncIterator()
-        _ = await iterator.next()
-        let writes = (1...5).map { number in
-            Task {
-                try await committer.write { db in
+        let writes = try await asOneBatch(
+            committer,
+            (1...5).map { number in
+                { @Sendable db in
                     if number == 3 {
                         try db.execute(sql: "INSERT INTO child (parent_id) VALUES (99)")
                     } else {
                         try insert(db, number)
                     }
                 }
-            }
-        }
-        while committer.waiting < writes.count { await Task.yield() }
-        release.signal()
-        try await first.value
+            })
         for write in writes {
             await #expect(throws: (any Error).self) { try await write.value }
         }

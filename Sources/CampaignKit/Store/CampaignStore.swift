@@ -63,35 +63,17 @@ public final class CampaignStore: Sendable {
 
     /// Runs `body` on the database (for store extensions in other files).
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try queue.write(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.database(error)
-        }
+        do { return try queue.write(body) } catch { throw Self.storeError(error) }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try queue.read(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.database(error)
-        }
+        do { return try queue.read(body) } catch { throw Self.storeError(error) }
     }
 
     /// Runs `body` in the next group commit and returns once it is durable. The caller suspends rather
     /// than blocking a thread while other writes and the fsync run.
     func commit<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do {
-            return try await committer.write(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.database(error)
-        }
+        do { return try await committer.write(body) } catch { throw Self.storeError(error) }
     }
 
     /// Reads without blocking the caller's thread while a commit runs. Unlike GRDB's own async `read`, a
@@ -103,11 +85,14 @@ public final class CampaignStore: Sendable {
                     continuation.resume(with: Result { try body(database.get()) })
                 }
             }
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw StoreError.database(error)
+            throw Self.storeError(error)
         }
+    }
+
+    /// A store error as it is, anything else (SQLite's, a body's own) wrapped.
+    static func storeError(_ error: any Error) -> StoreError {
+        error as? StoreError ?? .database(error)
     }
 }
 
