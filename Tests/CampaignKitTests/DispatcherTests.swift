@@ -373,7 +373,6 @@ extension DispatcherTests {
         let release = DispatchSemaphore(value: 0)
         let held = DispatchSemaphore(value: 0)
         let once = Mutex(false)
-        let box = DispatcherBox()
         let store = campaign.store
         let dispatcher = Dispatcher(
             store: store, campaign: campaign.campaign, client: client, configuration: configuration, clock: clock,
@@ -381,8 +380,10 @@ extension DispatcherTests {
             onEvent: { event in
                 // The first progress line comes after recovery and before the first claim.
                 guard case .progress = event,
-                    once.withLock({ done in
-                        defer { done = true }; return !done
+                    once.withLock({ seen in
+                        let first = !seen
+                        seen = true
+                        return first
                     })
                 else {
                     return
@@ -395,7 +396,6 @@ extension DispatcherTests {
                 }
                 held.wait()
             })
-        box.dispatcher = dispatcher
         let run = Task { try await dispatcher.run() }
         let deadline = ContinuousClock.now + .seconds(20)
         while !store.committer.isBusy, ContinuousClock.now < deadline { await Task.yield() }
