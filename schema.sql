@@ -83,6 +83,8 @@ CREATE TABLE attempts (
     recording_url   TEXT,
     error           TEXT,
     raw_response    TEXT,               -- the API's JSON as received, unknown fields included
+    api             TEXT,               -- the API the call was placed with (base URL, or 'simulator'); NULL:
+                                        -- placed before this was recorded. A call is only followed there.
     UNIQUE (job_id, attempt_number)
 );
 CREATE INDEX attempts_by_interaction ON attempts (interaction_id);
@@ -92,4 +94,12 @@ CREATE TABLE suppressed (
     phone_e164  TEXT PRIMARY KEY,
     source      TEXT NOT NULL,          -- the file or command that added it
     added_at    TEXT NOT NULL
+);
+
+-- Who holds the run lock (an flock on the database file itself): one row, rewritten by each run that
+-- takes the lock, read only to name the holder when a second run is refused.
+CREATE TABLE run_holder (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    holder       TEXT NOT NULL,         -- pid, host and start time of the run
+    acquired_at  TEXT NOT NULL
 );

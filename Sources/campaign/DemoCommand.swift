@@ -50,7 +50,7 @@ struct DemoCommand: AsyncParsableCommand {
             say("$ campaign import contacts.csv --prompt prompt.txt --name \(DemoCampaign.name)")
             say(ImportSummaryText.render(report, request: request, database: db ?? "a temporary database"))
             record = try store.resolveCampaign(DemoCampaign.name)
-            lock = try RunLock.acquire(databasePath: path)
+            lock = try RunLock.acquire(store: store)
         } catch {
             throw ExitStatus.report(error)
         }

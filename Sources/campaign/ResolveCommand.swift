@@ -42,11 +42,12 @@ struct ResolveCommand: ParsableCommand {
             throw ExitStatus.usage
         }
         do {
-            let store = try CampaignStore(path: database.db)
-            let record = try store.resolveCampaign(campaign)
             // A running dispatcher owns the jobs; settling them under it would race with its writes.
             let lock = try RunLock.acquire(databasePath: database.db)
             defer { withExtendedLifetime(lock) {} }
+            let store = try CampaignStore(path: database.db)
+            let record = try store.resolveCampaign(campaign)
+            try lock.recordHolder(in: store)
             let changed = try store.resolveUnknown(
                 campaign: record, jobIDs: all ? nil : jobIDs, action: requeue ? .requeue : .done, now: Date())
             print(requeue ? "requeued \(changed) job(s); campaign run calls them" : "marked \(changed) job(s) done")

@@ -70,6 +70,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "With --simulate: the seed that decides the simulated outcomes.")
     var simulateSeed: UInt64 = 1
 
+    @Option(
+        help: """
+            How long a placed call is followed at most; past it the job becomes 'unknown' (never redialled) \
+            and its slot is freed, e.g. 30m.
+            """)
+    var maxCallDuration = "30m"
+
     func run() async throws {
         let apiKey = ProcessInfo.processInfo.environment["POKU_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         if apiKey == nil && !simulate {
@@ -85,17 +92,33 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitStatus.report(error)
         }
 
-        let store: CampaignStore
+        var store: CampaignStore
         let record: CampaignRecord
         let lock: RunLock
+        var rehearsal: Rehearsal? = nil
         do {
+            // The lock first: the database is not opened for work through a second name while another run works it.
+            let held = simulate ? nil : try RunLock.acquire(databasePath: database.db)
             store = try CampaignStore(path: database.db)
             record = try store.resolveCampaign(campaign)
-            lock = try RunLock.acquire(databasePath: database.db)
+            if let held {
+                try held.recordHolder(in: store)
+                lock = held
+            } else {
+                // A rehearsal never changes the database it rehearses: it works on a copy that is thrown away.
+                let copy = try Rehearsal(of: store)
+                print("rehearsal on a temporary copy of \(database.db): the campaign database is not changed")
+                store = copy.store
+                rehearsal = copy
+                lock = try RunLock.acquire(store: store)
+            }
         } catch {
             throw ExitStatus.report(error)
         }
-        defer { withExtendedLifetime(lock) {} }
+        defer {
+            withExtendedLifetime(lock) {}
+            rehearsal?.remove()
+        }
 
         let connection: CallingConnection
         do {
@@ -131,12 +154,17 @@ struct RunCommand: AsyncParsableCommand {
         }
         let poll = try durations.parse(pollInterval)
         guard poll > .zero else { throw RunOptionError("--poll-interval must be more than 0") }
-        return DispatchConfiguration(
+        var configuration = DispatchConfiguration(
             maxParallel: maxParallel, pollInterval: poll, waitForCallEnd: waitForCallEnd, retry: retry,
             outcomeRules: try outcomeRules.map { path throws in try OutcomeRules(contentsOf: path) } ?? OutcomeRules(),
             window: try window.map { text throws in try CallingWindow(parsing: text) }, defaultTimeZone: zone,
             rate: try rate.map { text throws in try RatePacer(parsing: text) }, noWait: noWait,
             gracePeriod: try durations.parse(gracePeriod))
+        configuration.maxCallDuration = try durations.parse(maxCallDuration)
+        guard configuration.maxCallDuration > .zero else {
+            throw RunOptionError("--max-call-duration must be more than 0")
+        }
+        return configuration
     }
 }
 
@@ -272,6 +300,12 @@ final class ProgressPrinter: Sendable {
             if !interactive { note("job \(jobID) \(phone): calling (attempt \(attempt))") }
         case .ended(let jobID, let phone, let outcome, let disposition):
             if !interactive { note("job \(jobID) \(phone): \(outcome), \(Self.text(disposition))") }
+        case .staleWrite, .notRecorded:
+            // On stderr as well as in the log: an interaction id that is nowhere else must reach the user.
+            if let text = Self.text(event) {
+                note(text)
+                printError(text)
+            }
         default:
             if let text = Self.text(event) { note(text) }
         }
@@ -332,6 +366,11 @@ final class ProgressPrinter: Sendable {
             if !recovery.inProgress.isEmpty {
                 parts.append("following \(recovery.inProgress.count) call(s) placed by the last run")
             }
+            for (api, count) in recovery.placedElsewhere.sorted(by: { $0.key < $1.key }) {
+                parts.append(
+                    "\(count) call(s) in progress were placed through \(api), not this run's API: not followed here "
+                        + "(never redialled); a run with --api-url \(api) follows them")
+            }
             return parts.joined(separator: "; ")
         case .rejected(let jobID, let phone, let message):
             return "job \(jobID) \(phone): rejected by the API: \(message)"
@@ -339,6 +378,12 @@ final class ProgressPrinter: Sendable {
             return "job \(jobID) \(phone): UNKNOWN, a call may have been placed (\(reason)); not redialled"
         case .needsReview(let jobID, let phone, let reason):
             return "job \(jobID) \(phone): needs review: \(reason)"
+        case .staleWrite(let jobID, let phone, let what, let interactionID):
+            return "job \(jobID) \(phone): not recorded (\(what)): the job was changed by someone else meanwhile"
+                + (interactionID.map { "; its call has interaction id \($0)" } ?? "")
+        case .notRecorded(let jobID, let phone, let interactionID, let reason):
+            return "job \(jobID) \(phone): a call WAS placed, interaction id \(interactionID), but the database "
+                + "could not store it (\(reason)); the job will be unknown, never redialled: keep this id"
         case .outsideWindow(let jobID, let phone, let until):
             return "job \(jobID) \(phone): outside the calling window, waits until \(clockTime(until))"
         case .paused(let until, let reason):
@@ -385,4 +430,24 @@ enum RunSummaryText {
     static func describe(_ counts: JobCounts) -> String {
         counts.byStatus.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
     }
+}
+
+/// The temporary copy a `--simulate` run works on, so a rehearsal never changes the campaign's database.
+struct Rehearsal {
+    let folder: URL
+    let store: CampaignStore
+
+    init(of original: CampaignStore) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "campaign-rehearsal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+        do {
+            store = try original.copy(to: folder.appendingPathComponent("rehearsal.db").path)
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw error
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
 }

@@ -87,7 +87,9 @@ struct DispatchStoreTests {
         let test = try TestCampaign(contacts: 1)
         let job = try test.job(test.phones[0])
         let first = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
-        try await test.store.recordNotPlaced(first, httpStatus: 429, reason: "slow down", retryAt: nil, now: now)
+        #expect(
+            try await test.store.recordNotPlaced(first, httpStatus: 429, reason: "slow down", retryAt: nil, now: now)
+                == .applied)
         #expect(try test.job(test.phones[0]).attempts == 0)
         let second = try await test.store.recordAttemptIntent(jobID: job.id, now: now + 10)
         #expect(second.attemptNumber == 1)
@@ -99,7 +101,7 @@ struct DispatchStoreTests {
         let test = try TestCampaign(contacts: 1)
         let before = try test.job(test.phones[0])
         let intent = try await test.store.recordAttemptIntent(jobID: before.id, now: now)
-        try await test.store.undoAttemptIntent(intent, now: now)
+        #expect(try await test.store.undoAttemptIntent(intent, now: now) == .applied)
         #expect(try test.job(test.phones[0]) == before)
     }
 
@@ -112,7 +114,7 @@ struct DispatchStoreTests {
         }
         let before = try rows()
         let intent = try await test.store.recordAttemptIntent(jobID: job.id, now: now + 5)
-        try await test.store.undoAttemptIntent(intent, now: now + 6)
+        #expect(try await test.store.undoAttemptIntent(intent, now: now + 6) == .applied)
         #expect(try rows() == before)
     }
 
@@ -121,7 +123,8 @@ struct DispatchStoreTests {
         let test = try TestCampaign(contacts: 2)
         let job = try test.job(test.phones[0])
         let intent = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
-        try await test.store.recordUnknown(intent, httpStatus: 502, reason: "bad gateway", now: now)
+        #expect(
+            try await test.store.recordUnknown(intent, httpStatus: 502, reason: "bad gateway", now: now) == .applied)
         let other = try test.job(test.phones[1]).id
         #expect(throws: StoreError.self) {
             try test.store.resolveUnknown(campaign: test.campaign, jobIDs: [other], action: action, now: now)
@@ -130,23 +133,5 @@ struct DispatchStoreTests {
         let resolved = try test.job(test.phones[0])
         #expect(resolved.status == (action == .requeue ? "queued" : "completed"))
         #expect(resolved.reviewReason == nil)
-    }
-}
-
-@Suite("RunLock")
-struct RunLockTests {
-    @Test("a second run on the same database is refused with the holder named; released on close")
-    func refusesSecond() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString).db").path
-        var lock: RunLock? = try RunLock.acquire(databasePath: path)
-        do {
-            _ = try RunLock.acquire(databasePath: path)
-            Issue.record("second lock taken")
-        } catch {
-            #expect(error.description.contains("pid \(getpid())"), "\(error)")
-        }
-        _ = lock
-        lock = nil
-        #expect(throws: Never.self) { _ = try RunLock.acquire(databasePath: path) }
     }
 }

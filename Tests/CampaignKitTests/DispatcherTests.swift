@@ -170,7 +170,7 @@ struct DispatcherTests {
         // An earlier run died mid-POST for the first job, and while following the second.
         _ = try await store.recordAttemptIntent(jobID: try campaign.job(crashed).id, now: start)
         let intent = try await store.recordAttemptIntent(jobID: try campaign.job(ringing).id, now: start)
-        try await store.recordPlaced(intent, interactionID: "earlier-1", rawJSON: nil, now: start)
+        #expect(try await store.recordPlaced(intent, interactionID: "earlier-1", rawJSON: nil, now: start) == .applied)
         let clock = TestClock(start + 60)
         let client = FakeCallingClient(clock: clock)
         await client.preload(interactionID: "earlier-1", phone: ringing, summary: "Confirmed for Friday.")

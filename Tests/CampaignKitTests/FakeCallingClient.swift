@@ -7,6 +7,7 @@ import Synchronization
 /// The one test double at the calling seam: scripted per phone number, records every request, and
 /// tracks how many calls are in flight (placed and not yet reported ended).
 actor FakeCallingClient: CallingClient {
+    nonisolated var api: String { "fake" }
     /// What one POST to a number does.
     enum Step: Sendable {
         /// Placed; the status is `pending` for `polls - 1` polls, then `ended` with this summary.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @testable import CampaignKit
@@ -118,5 +119,40 @@ struct GroupCommitterTests {
         let stored = try test.store.read { db in try String.fetchAll(db, sql: "SELECT phone_e164 FROM suppressed") }
         #expect(stored == ["+14155550000"])
         #expect(try test.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM child") } == 0)
+    }
+
+    /// Another process (a large `campaign import`) holds the write lock past the busy timeout: the run's write
+    /// waits for it instead of failing, since a write that fails after a POST would lose the call's id.
+    @Test("a write waits for another process's long write lock instead of failing", .timeLimit(.minutes(1)))
+    func waitsForAnotherWriter() async throws {
+        let test = try TestCampaign(contacts: 1)
+        let busyAnswers = Mutex(0)
+        var configuration = Configuration()
+        // SQLite asks this on each busy wait; answering false makes every wait end at once in SQLITE_BUSY, as a
+        // busy timeout that has run out does, and counts how often the write was refused.
+        configuration.busyMode = .callback { _ in
+            busyAnswers.withLock { $0 += 1 }
+            return false
+        }
+        let committer = GroupCommitter(queue: try DatabaseQueue(path: test.store.path, configuration: configuration))
+        let holder = try DatabaseQueue(path: test.store.path)
+        let release = DispatchSemaphore(value: 0)
+        let held = DispatchSemaphore(value: 0)
+        let holding = Thread {
+            try? holder.inTransaction(.immediate) { db in
+                try insert(db, 1)
+                held.signal()
+                release.wait()
+                return .commit
+            }
+        }
+        holding.start()
+        held.wait()
+        let write = Task { try await committer.write { db in try self.insert(db, 2) } }
+        while busyAnswers.withLock({ $0 }) < 3 { await Task.yield() }
+        release.signal()
+        try await write.value
+        let count = try await holder.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM suppressed") }
+        #expect(count == 2)
     }
 }

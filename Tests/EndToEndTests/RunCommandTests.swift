@@ -74,7 +74,7 @@ struct RunCommandTests {
     @Test("a second run on the same database is refused, naming the holder; the key is never printed")
     func lockRefuses() throws {
         let db = try importedDatabase()
-        let lock = try RunLock.acquire(databasePath: db)
+        let lock = try RunLock.acquire(store: try CampaignStore(path: db))
         let result = try campaign(["run", "--db", db], environment: ["POKU_API_KEY": "sekrit-key-123"])
         withExtendedLifetime(lock) {}
         #expect(result.status == 1)

@@ -68,6 +68,20 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         "PokuClient(baseURL: \(configuration.baseURL.absoluteString), authorization: Bearer ***)"
     }
     public var debugDescription: String { description }
+
+    public var api: String { Self.apiName(configuration.baseURL) }
+
+    /// A base URL as `api` names it: scheme, host, port and path, never a user or password, no trailing '/'.
+    static func apiName(_ url: URL) -> String {
+        var components = URLComponents(url: url, resolvingAgainstBaseURL: false) ?? URLComponents()
+        components.user = nil
+        components.password = nil
+        components.query = nil
+        components.fragment = nil
+        var text = components.string ?? "\(url.scheme ?? "")://\(url.host ?? "")"
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
     public var customMirror: Mirror {
         Mirror(self, children: ["baseURL": configuration.baseURL, "authorization": "Bearer ***"])
     }

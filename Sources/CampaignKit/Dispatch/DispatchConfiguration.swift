@@ -30,6 +30,10 @@ public struct DispatchConfiguration: Sendable {
     public var breakerThreshold: Int
     /// How long an open breaker stops placements before one probe call is tried.
     public var breakerCooldown: Duration
+    /// How long a placed call is followed at most (from its intent): a status that stays `pending`, or an
+    /// endpoint failing for ever, must not hold a slot for ever. Past it the job becomes `unknown` with its
+    /// interactionId and a review reason; the call is never redialled.
+    public var maxCallDuration: Duration = .seconds(30 * 60)
 
     public init(
         maxParallel: Int = 5, pollInterval: Duration = .seconds(5), pollJitter: Double = 0.2,

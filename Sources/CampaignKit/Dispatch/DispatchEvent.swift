@@ -11,6 +11,12 @@ public enum DispatchEvent: Sendable, Equatable {
     case unknown(jobID: Int64, phone: String, reason: String)
     case needsReview(jobID: Int64, phone: String, reason: String)
     case outsideWindow(jobID: Int64, phone: String, until: Date)
+    /// A write about this job was refused: the job had changed under this run (a person resolved it, another
+    /// process took it). Nothing was written; `interactionID` is the call's, when one was placed.
+    case staleWrite(jobID: Int64, phone: String, what: String, interactionID: String?)
+    /// A call was placed but its interactionId could not be stored (the database failed): the id is only here.
+    /// The run stops; the job is found `dialing` by the next run and becomes `unknown`, never redialled.
+    case notRecorded(jobID: Int64, phone: String, interactionID: String, reason: String)
     /// No call starts before `until` (429, 503 with Retry-After, or the API unreachable).
     case paused(until: Date, reason: String)
     case circuitOpened(until: Date, failures: Int)

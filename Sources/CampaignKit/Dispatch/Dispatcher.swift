@@ -56,11 +56,11 @@ public final class Dispatcher: Sendable {
     public func run() async throws(DispatchError) -> RunResult {
         let recovery: Recovery
         do {
-            recovery = try store.recoverAtStart(campaign: campaign, now: clock.now())
+            recovery = try store.recoverAtStart(campaign: campaign, api: client.api, now: clock.now())
         } catch {
             throw .store(error)
         }
-        if !recovery.unknownJobIDs.isEmpty || !recovery.inProgress.isEmpty {
+        if !recovery.unknownJobIDs.isEmpty || !recovery.inProgress.isEmpty || !recovery.placedElsewhere.isEmpty {
             onEvent(.recovered(recovery))
         }
         let (stopStream, stopContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -131,6 +131,7 @@ public final class Dispatcher: Sendable {
     func placeAndFollow(_ job: DueJob, intent: AttemptIntent) async -> SlotEvent {
         var request = job.request
         if configuration.waitForCallEnd { request.waitForCallEnd = true }
+        let postedAt = clock.now()
         let placed: PlacedCall
         do {
             placed = try await client.placeCall(request)
@@ -141,7 +142,7 @@ public final class Dispatcher: Sendable {
         withHealth { $0.consecutiveRateLimits = 0 }
         let call = FollowedCall(
             jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber, phone: job.phone,
-            interactionID: placed.interactionID)
+            interactionID: placed.interactionID, startedAt: postedAt)
         if configuration.waitForCallEnd {
             // The answer came at the call's end: placed and ended are written in one commit.
             emit(.placed(jobID: job.id, phone: job.phone, attempt: intent.attemptNumber))
@@ -150,9 +151,19 @@ public final class Dispatcher: Sendable {
                 placed: PlacedAnswer(interactionID: placed.interactionID, rawJSON: placed.rawJSON))
         }
         do {
-            try await store.recordPlaced(
+            let write = try await store.recordPlaced(
                 intent, interactionID: placed.interactionID, rawJSON: placed.rawJSON, now: clock.now())
+            guard write == .applied else {
+                emit(
+                    .staleWrite(
+                        jobID: job.id, phone: job.phone, what: "the call placed", interactionID: placed.interactionID))
+                return .callFinished(ended: false)
+            }
         } catch {
+            // The call is ringing and only this process knows its id: say it before the run stops.
+            emit(
+                .notRecorded(
+                    jobID: job.id, phone: job.phone, interactionID: placed.interactionID, reason: "\(error)"))
             return .fatal(.store(error))
         }
         emit(.placed(jobID: job.id, phone: job.phone, attempt: intent.attemptNumber))
@@ -165,22 +176,24 @@ public final class Dispatcher: Sendable {
             switch error {
             case .rejected(let status, let message):
                 noteAPIAnswered()
-                try await store.recordRejected(intent, httpStatus: status, message: message, now: now)
+                try await guarded(
+                    store.recordRejected(intent, httpStatus: status, message: message, now: now), job, "rejected")
                 emit(.rejected(jobID: job.id, phone: job.phone, message: message))
                 return .callFinished(ended: false)
             case .interactionNotFound(let message):
                 // Not an answer POST /calls gives; read as a refusal, since no interaction exists.
                 noteAPIAnswered()
-                try await store.recordRejected(intent, httpStatus: 404, message: message, now: now)
+                try await guarded(
+                    store.recordRejected(intent, httpStatus: 404, message: message, now: now), job, "rejected")
                 emit(.rejected(jobID: job.id, phone: job.phone, message: message))
                 return .callFinished(ended: false)
             case .unauthorized(let status, let message):
                 noteAPIAnswered()
-                try await store.undoAttemptIntent(intent, now: now)
+                try await guarded(store.undoAttemptIntent(intent, now: now), job, "not placed")
                 return .fatal(.unauthorized(status: status, message: message))
             case .outOfCredits(let message):
                 noteAPIAnswered()
-                try await store.undoAttemptIntent(intent, now: now)
+                try await guarded(store.undoAttemptIntent(intent, now: now), job, "not placed")
                 return .fatal(.outOfCredits(message: message))
             case .rateLimited(let status, let retryAfter):
                 noteAPIAnswered()
@@ -195,9 +208,11 @@ public final class Dispatcher: Sendable {
                 // The pause first and the job's own due time too: requeued "due now", the loop could claim it
                 // again between the requeue and the pause and redial it before Retry-After had passed.
                 pauseAll(until: until, reason: "the API asked to slow down (HTTP \(status))")
-                try await store.recordNotPlaced(
-                    intent, httpStatus: status, reason: "refused for now (HTTP \(status)); not counted as an attempt",
-                    retryAt: until, now: now)
+                try await guarded(
+                    store.recordNotPlaced(
+                        intent, httpStatus: status,
+                        reason: "refused for now (HTTP \(status)); not counted as an attempt", retryAt: until, now: now),
+                    job, "not placed")
                 return .callFinished(ended: false)
             case .notSent(let reason):
                 // The failure and the pause first, as for 429: the job is requeued due now, and a claim
@@ -206,11 +221,14 @@ public final class Dispatcher: Sendable {
                 let failures = withHealth { $0.consecutiveFailures }
                 let backoff = min(configuration.connectBackoff.seconds * pow(2, Double(min(failures - 1, 10))), 300)
                 pauseAll(until: now.addingTimeInterval(backoff), reason: "the API could not be reached: \(reason)")
-                try await store.recordNotPlaced(
-                    intent, httpStatus: nil, reason: "request not sent: \(reason)", retryAt: nil, now: now)
+                try await guarded(
+                    store.recordNotPlaced(
+                        intent, httpStatus: nil, reason: "request not sent: \(reason)", retryAt: nil, now: now),
+                    job, "not placed")
                 return .callFinished(ended: false)
             case .outcomeUnknown(let status, let reason):
-                try await store.recordUnknown(intent, httpStatus: status, reason: reason, now: now)
+                try await guarded(
+                    store.recordUnknown(intent, httpStatus: status, reason: reason, now: now), job, "unknown")
                 noteAPIFailure(at: now)
                 emit(.unknown(jobID: job.id, phone: job.phone, reason: reason))
                 return .callFinished(ended: false)
@@ -220,19 +238,37 @@ public final class Dispatcher: Sendable {
         }
     }
 
+    /// Logs a write the store refused because the job changed under this run (never applied, never retried).
+    func guarded(_ write: GuardedWrite, _ job: DueJob, _ what: String, interactionID: String? = nil) {
+        if write == .stale {
+            emit(.staleWrite(jobID: job.id, phone: job.phone, what: what, interactionID: interactionID))
+        }
+    }
+
     /// Polls a placed call until it ends. A cancelled follow leaves the job `in_progress`: the next run
     /// follows it again by its interactionId.
     func follow(_ call: FollowedCall) async -> SlotEvent {
         var transientFailures = 0
         var wait = configuration.pollInterval.seconds
+        let deadline = call.startedAt.addingTimeInterval(configuration.maxCallDuration.seconds)
+        var lastSeen = "pending"
         while true {
             let jitter = configuration.pollJitter * (2 * random() - 1)
             do {
-                try await clock.sleep(until: clock.now().addingTimeInterval(max(0, wait * (1 + jitter))))
+                let next = clock.now().addingTimeInterval(max(0, wait * (1 + jitter)))
+                try await clock.sleep(until: min(next, max(deadline, clock.now())))
             } catch {
                 return .abandoned
             }
             if Task.isCancelled { return .abandoned }
+            if clock.now() >= deadline {
+                // Followed for as long as any call may last: the slot is freed and a person decides.
+                let reason =
+                    "the call was still \(lastSeen) after the longest a call may last "
+                    + "(\(Int(configuration.maxCallDuration.seconds.rounded()))s; interaction \(call.interactionID)); "
+                    + "check it, then campaign resolve"
+                return await needsReview(call, httpStatus: nil, reason: reason)
+            }
             wait = configuration.pollInterval.seconds
             let report: CallStatusReport
             do {
@@ -244,35 +280,51 @@ public final class Dispatcher: Sendable {
                     let reason =
                         "Poku does not know interaction \(call.interactionID) (\(error)); "
                         + "the call was placed but its result cannot be read"
-                    do {
-                        try await store.markNeedsReview(
-                            jobID: call.jobID, attemptID: call.attemptID, reason: reason, now: clock.now())
-                    } catch {
-                        return .fatal(.store(error))
-                    }
-                    emit(.needsReview(jobID: call.jobID, phone: call.phone, reason: reason))
-                    return .callFinished(ended: false)
+                    return await needsReview(call, httpStatus: 404, reason: reason)
                 case .unauthorized(let status, let message):
                     return .fatal(.unauthorized(status: status, message: message))
                 case .outOfCredits(let message):
                     return .fatal(.outOfCredits(message: message))
                 case .rateLimited(_, let retryAfter):
                     wait = max(wait, retryAfter?.seconds ?? configuration.rateLimitPause.seconds)
+                    lastSeen = "refused for now (HTTP 429)"
                 case .notSent, .outcomeUnknown:
                     // A status request is safe to repeat; back off so a struggling API is not hammered.
                     transientFailures += 1
                     wait *= min(pow(2, Double(min(transientFailures, 6))), 60)
+                    lastSeen = "unreadable (\(error))"
                 }
                 continue
             }
             transientFailures = 0
             switch report.state {
             case .pending:
+                lastSeen = "pending"
                 continue
             case .ended(let completion):
                 return finish(call, completion: completion, rawJSON: report.rawJSON)
             }
         }
+    }
+
+    /// A placed call whose result cannot be learnt becomes `unknown` for a person, with its interactionId.
+    private func needsReview(_ call: FollowedCall, httpStatus: Int?, reason: String) async -> SlotEvent {
+        do {
+            let write = try await store.markNeedsReview(call, httpStatus: httpStatus, reason: reason, now: clock.now())
+            guard write == .applied else {
+                emit(
+                    .staleWrite(
+                        jobID: call.jobID, phone: call.phone, what: "needs review", interactionID: call.interactionID))
+                return .callFinished(ended: false)
+            }
+        } catch {
+            emit(
+                .notRecorded(
+                    jobID: call.jobID, phone: call.phone, interactionID: call.interactionID, reason: "\(error)"))
+            return .fatal(.store(error))
+        }
+        emit(.needsReview(jobID: call.jobID, phone: call.phone, reason: reason))
+        return .callFinished(ended: false)
     }
 
     /// Labels an ended call and decides its retry. The loop records it, in the same commit as the next
@@ -295,7 +347,8 @@ public final class Dispatcher: Sendable {
             outcome: outcome, summary: completion?.summary, recordingURL: completion?.recordingURL,
             rawJSON: completion?.rawJSON ?? rawJSON)
         let end = CallEnd(
-            jobID: call.jobID, attemptID: call.attemptID, result: result, disposition: disposition, at: now,
+            jobID: call.jobID, attemptID: call.attemptID, attemptNumber: call.attemptNumber, result: result,
+            disposition: disposition, at: now,
             placed: placed)
         return .callEnded(SlotEnd(end: end, phone: call.phone))
     }
@@ -332,7 +385,7 @@ enum SlotEvent: Sendable {
     case abandoned
     /// A claim was committed: the jobs to place now (their intents are durable), from at most `limit`.
     case claimed(Claim, limit: Int, ends: [SlotEnd])
-    case claimFailed(StoreError)
+    case claimFailed(StoreError, ends: [SlotEnd])
     case timer(Date)
     case stopRequested
     case graceExpired
@@ -452,13 +505,13 @@ struct PoolLoop {
         pendingEnds = []
         claimInFlight = true
         signalledSinceClaim = false
-        group.addTask { [store, campaign, admit = windowCheck(now: now)] in
+        group.addTask { [store, campaign, api = dispatcher.client.api, admit = windowCheck(now: now)] in
             do throws(StoreError) {
                 let claim = try await store.claimDueJobs(
-                    campaign: campaign, now: now, limit: limit, admit: admit, recordingFirst: ends.map(\.end))
+                    campaign: campaign, api: api, now: now, limit: limit, admit: admit, recordingFirst: ends.map(\.end))
                 return .claimed(claim, limit: limit, ends: ends)
             } catch {
-                return .claimFailed(error)
+                return .claimFailed(error, ends: ends)
             }
         }
     }
@@ -513,7 +566,13 @@ struct PoolLoop {
             dueSignal()
         case .claimed(let claim, let limit, let ends):
             claimInFlight = false
-            for ended in ends {
+            for stale in claim.staleEnds {
+                dispatcher.emit(
+                    .staleWrite(
+                        jobID: stale.jobID, phone: ends.first { $0.end == stale }?.phone ?? "",
+                        what: "the call's end (\(stale.result.outcome))", interactionID: stale.placed?.interactionID))
+            }
+            for ended in ends where !claim.staleEnds.contains(ended.end) {
                 dispatcher.emit(
                     .ended(
                         jobID: ended.end.jobID, phone: ended.phone, outcome: ended.end.result.outcome,
@@ -521,8 +580,16 @@ struct PoolLoop {
             }
             let placed = limit > 0 ? await started(claim, limit: limit, group: &group) : 0
             if placed > 0 || !ends.isEmpty { await emitProgress() }
-        case .claimFailed(let error):
+        case .claimFailed(let error, let ends):
             claimInFlight = false
+            // A call that ended with its POST's answer (`waitForCallEnd`) has its interactionId only here.
+            for ended in ends {
+                guard let placed = ended.end.placed else { continue }
+                dispatcher.emit(
+                    .notRecorded(
+                        jobID: ended.end.jobID, phone: ended.phone, interactionID: placed.interactionID,
+                        reason: "\(error)"))
+            }
             if fatal == nil { fatal = .store(error) }
             beginStop(group: &group)
         case .timer(let at):
@@ -579,7 +646,10 @@ struct PoolLoop {
         let handedBack = claim.started.dropFirst(allowed)
         if !handedBack.isEmpty {
             do {
-                try await store.undoAttemptIntents(handedBack.map(\.intent), now: dispatcher.clock.now())
+                let writes = try await store.undoAttemptIntents(handedBack.map(\.intent), now: dispatcher.clock.now())
+                for (started, write) in zip(handedBack, writes) {
+                    dispatcher.guarded(write, started.job, "handed back, not placed")
+                }
             } catch {
                 if fatal == nil { fatal = .store(error) }
                 beginStop(group: &group)

@@ -6,11 +6,15 @@ import Foundation
     import Darwin
 #endif
 
-/// Keeps a second `campaign run` off a database another run is working.
+/// Keeps a second `campaign run` (or `resolve`) off a database another run is working.
 ///
-/// An exclusive `flock` on `<db>.lock`: the kernel releases it when the process dies, however it dies,
-/// so a crash never leaves a stale lock behind. The file holds the holder's pid, host and start time so
-/// the refusal can say who holds it.
+/// An exclusive `flock` on the database file itself, not on a file named after the path: a symlink, a hard
+/// link, a relative path or a bind mount all reach the same inode and so the same lock, where a `<path>.lock`
+/// file gave each name its own lock and let two runs ring one person twice. The kernel releases the lock
+/// when the process dies, however it dies, so a crash never leaves a stale lock behind. Nothing is created
+/// or truncated: the file is the database, opened read-only. (`flock` locks are separate from the POSIX
+/// record locks SQLite takes on the same file, so the two never interfere.) Who holds the lock is kept in the
+/// database (`run_holder`), so a refusal can name the holder whatever path either run used.
 public final class RunLock: Sendable {
     public let path: String
     private let descriptor: Int32
@@ -20,35 +24,64 @@ public final class RunLock: Sendable {
         self.descriptor = descriptor
     }
 
-    /// Takes the lock for the database at `databasePath`, or throws naming the run that holds it.
-    public static func acquire(databasePath: String, now: Date = Date()) throws(RunLockError) -> RunLock {
-        let path = databasePath + ".lock"
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    /// Takes the lock of the database at `databasePath`, or throws naming the run that holds it. Taken before
+    /// the database is opened for work: SQLite itself must not be opened through a second name of a file that
+    /// another process works (its `-wal` and `-shm` files are named after the path, not the file).
+    public static func acquire(databasePath path: String) throws(RunLockError) -> RunLock {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
+            if errno == ENOENT { throw .noDatabase(path: path) }
             throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
-            var buffer = [UInt8](repeating: 0, count: 512)
-            let count = pread(descriptor, &buffer, buffer.count, 0)
-            close(descriptor)
+            defer { close(descriptor) }
             if reason == EWOULDBLOCK {
-                let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-                throw .held(path: path, holder: holder.isEmpty ? "an unknown process" : holder)
+                let holder = CampaignStore.runHolder(path: path) ?? lockHolderPID(descriptor).map { "pid \($0)" }
+                throw .held(path: path, holder: holder ?? "a process that has not said who it is yet")
             }
             throw .cannotOpen(path: path, reason: String(cString: strerror(reason)))
         }
-        let host = ProcessInfo.processInfo.hostName
-        let text = "pid \(getpid()) on \(host), started \(Timestamp.string(now))\n"
-        ftruncate(descriptor, 0)
-        _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
         return RunLock(path: path, descriptor: descriptor)
     }
 
+    /// The pid holding an flock on the file open at `descriptor`, from the kernel's lock table (Linux): the
+    /// holder's own record can be out of reach through another name of the file (a hard link has its own
+    /// `-wal`), the kernel's table never is.
+    static func lockHolderPID(_ descriptor: Int32) -> Int32? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0,
+            let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8)
+        else { return nil }
+        // glibc's major() and minor() are macros Swift cannot see.
+        let dev = UInt64(info.st_dev)
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))
+        let minor = (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff))
+        let device = String(format: "%02llx:%02llx:%llu", major, minor, UInt64(info.st_ino))
+        for line in table.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
+            guard fields.count >= 6, fields[1] == "FLOCK", fields[5] == device else { continue }
+            return Int32(fields[4])
+        }
+        return nil
+    }
+
+    /// Says in the database who holds this lock, so that a refused run can name it.
+    public func recordHolder(in store: CampaignStore, now: Date = Date()) throws(StoreError) {
+        let holder = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName), started \(Timestamp.string(now))"
+        try store.recordRunHolder(holder, now: now)
+    }
+
+    /// Takes the lock of `store`'s database and records the holder.
+    public static func acquire(store: CampaignStore, now: Date = Date()) throws -> RunLock {
+        let lock = try acquire(databasePath: store.path)
+        try lock.recordHolder(in: store, now: now)
+        return lock
+    }
+
     deinit {
-        // Closing the descriptor releases the flock; the file stays, harmless, for the next run.
-        ftruncate(descriptor, 0)
+        // Closing the descriptor releases the flock. The holder row stays; it is read only while the lock is held.
         close(descriptor)
     }
 }
@@ -57,14 +90,17 @@ public final class RunLock: Sendable {
 public enum RunLockError: Error, Sendable, Equatable, CustomStringConvertible {
     case held(path: String, holder: String)
     case cannotOpen(path: String, reason: String)
+    case noDatabase(path: String)
 
     public var description: String {
         switch self {
         case .held(let path, let holder):
-            return "another campaign run is working this database (\(holder); lock \(path)); "
+            return "another campaign run is working this database (\(holder); \(path)); "
                 + "wait for it to finish or stop it with Ctrl-C"
         case .cannotOpen(let path, let reason):
-            return "cannot create the run lock \(path): \(reason)"
+            return "cannot lock the database \(path): \(reason)"
+        case .noDatabase(let path):
+            return "no campaign database at \(path); campaign import creates one (or give --db)"
         }
     }
 }

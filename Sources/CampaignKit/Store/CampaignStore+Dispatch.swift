@@ -19,6 +19,8 @@ public struct Claim: Sendable, Equatable {
     public var started: [StartedJob] = []
     /// Jobs outside their calling window, left queued until the date given.
     public var postponed: [PostponedJob] = []
+    /// Ends recorded first whose jobs had changed under this run: refused, not written.
+    public var staleEnds: [CallEnd] = []
     /// When the next queued job is due after the claim (`distantPast`: one is due now); `nil` when none is
     /// queued.
     public var nextDue: Date?
@@ -46,6 +48,8 @@ public struct AttemptIntent: Sendable, Equatable {
     var previousUpdatedAt: String? = nil
     /// The job's `next_attempt_at` before the intent (a retry's due time), restored with it.
     var previousNextAttemptAt: String? = nil
+
+    var attempt: AttemptRef { AttemptRef(jobID: jobID, attemptID: attemptID, attemptNumber: attemptNumber) }
 }
 
 /// A placed call being followed by its interactionId.
@@ -55,6 +59,24 @@ public struct FollowedCall: Sendable, Equatable {
     public var attemptNumber: Int
     public var phone: String
     public var interactionID: String
+    /// When its intent was committed: `--max-call-duration` counts from here.
+    public var startedAt: Date
+
+    var attempt: AttemptRef { AttemptRef(jobID: jobID, attemptID: attemptID, attemptNumber: attemptNumber) }
+}
+
+/// Which attempt of which job a write is about: what every write after a POST is guarded on.
+struct AttemptRef: Sendable, Equatable {
+    var jobID: Int64
+    var attemptID: Int64
+    var attemptNumber: Int
+}
+
+/// Whether a guarded write found the job as its writer left it (`applied`), or found it changed by someone
+/// else and changed nothing (`stale`): a stale write is logged, never applied and never retried blindly.
+public enum GuardedWrite: Sendable, Equatable {
+    case applied
+    case stale
 }
 
 /// What `recoverAtStart` found from an earlier run.
@@ -63,6 +85,9 @@ public struct Recovery: Sendable, Equatable {
     public var unknownJobIDs: [Int64]
     /// Jobs found `in_progress`, to follow again by interactionId (never to redial).
     public var inProgress: [FollowedCall]
+    /// `in_progress` calls placed through another API than this run's (by API): not followed here, never
+    /// redialled; a run on that API follows them.
+    public var placedElsewhere: [String: Int] = [:]
 }
 
 /// How an ended call leaves its job.
@@ -77,6 +102,8 @@ public enum EndDisposition: Sendable, Equatable {
 public struct CallEnd: Sendable, Equatable {
     public var jobID: Int64
     public var attemptID: Int64
+    /// The job's attempt count this call was placed as (the guard of every write about it).
+    public var attemptNumber: Int
     public var result: EndedCall
     public var disposition: EndDisposition
     public var at: Date
@@ -85,11 +112,12 @@ public struct CallEnd: Sendable, Equatable {
     public var placed: PlacedAnswer?
 
     public init(
-        jobID: Int64, attemptID: Int64, result: EndedCall, disposition: EndDisposition, at: Date,
+        jobID: Int64, attemptID: Int64, attemptNumber: Int, result: EndedCall, disposition: EndDisposition, at: Date,
         placed: PlacedAnswer? = nil
     ) {
         self.jobID = jobID
         self.attemptID = attemptID
+        self.attemptNumber = attemptNumber
         self.result = result
         self.disposition = disposition
         self.at = at
@@ -155,7 +183,8 @@ extension CampaignStore {
     /// A job in `dialing` had its intent committed but its POST's answer never recorded: a call may be
     /// ringing, so it becomes `unknown` (never redialled automatically). `in_progress` jobs have an
     /// interactionId and are returned to be followed, not placed again.
-    public func recoverAtStart(campaign: CampaignRecord, now: Date) throws(StoreError) -> Recovery {
+    /// `api` names the API this run talks to; calls placed with another one are left alone.
+    public func recoverAtStart(campaign: CampaignRecord, api: String? = nil, now: Date) throws(StoreError) -> Recovery {
         let stamp = Timestamp.string(now)
         return try write { db in
             // Numbers suppressed since the import: their queued jobs are closed before anything is claimed.
@@ -183,18 +212,33 @@ extension CampaignStore {
                         stamp, jobID,
                     ])
             }
+            // Only each job's latest attempt is followed (an API that reuses an interactionId must not cause
+            // two follows of one job), and only on the API that placed it.
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT j.id, a.id, j.attempts, j.phone_e164, j.interaction_id FROM jobs j
-                    JOIN attempts a ON a.job_id = j.id AND a.interaction_id = j.interaction_id
-                    WHERE j.campaign_id = ? AND j.status = 'in_progress' AND j.interaction_id IS NOT NULL
+                    SELECT j.id AS job, a.id AS attempt, j.attempts, j.phone_e164 AS phone, a.interaction_id AS call,
+                        a.started_at, a.api, a.state
+                    FROM jobs j JOIN attempts a ON a.id = (SELECT MAX(id) FROM attempts WHERE job_id = j.id)
+                    WHERE j.campaign_id = ? AND j.status = 'in_progress'
                     ORDER BY j.id
                     """, arguments: [campaign.id])
-            let following = rows.map {
-                FollowedCall(jobID: $0[0], attemptID: $0[1], attemptNumber: $0[2], phone: $0[3], interactionID: $0[4])
+            var following: [FollowedCall] = []
+            var elsewhere: [String: Int] = [:]
+            for row in rows {
+                let placedWith: String? = row["api"]
+                if let placedWith, placedWith != api {
+                    elsewhere[placedWith, default: 0] += 1
+                    continue
+                }
+                guard (row["state"] as String) == "placed", let call: String = row["call"] else { continue }
+                following.append(
+                    FollowedCall(
+                        jobID: row["job"], attemptID: row["attempt"], attemptNumber: row["attempts"],
+                        phone: row["phone"], interactionID: call,
+                        startedAt: Timestamp.date(row["started_at"]) ?? now))
             }
-            return Recovery(unknownJobIDs: dialing, inProgress: following)
+            return Recovery(unknownJobIDs: dialing, inProgress: following, placedElsewhere: elsewhere)
         }
     }
 
@@ -212,13 +256,14 @@ extension CampaignStore {
     /// `ends` are calls that ended since the last claim, recorded first in the same transaction: the end of
     /// one call and the start of the next share one commit (one fsync).
     public func claimDueJobs(
-        campaign: CampaignRecord, now: Date, limit: Int, admit: @escaping @Sendable (DueJob) -> Date? = { _ in nil },
+        campaign: CampaignRecord, api: String? = nil, now: Date, limit: Int,
+        admit: @escaping @Sendable (DueJob) -> Date? = { _ in nil },
         recordingFirst ends: [CallEnd] = []
     ) async throws(StoreError) -> Claim {
         let stamp = Timestamp.string(now)
         return try await commit { db in
-            for end in ends { try Self.record(end, in: db) }
             var claim = Claim()
+            for end in ends where try Self.record(end, in: db) == .stale { claim.staleEnds.append(end) }
             while claim.started.count < limit {
                 let rows = try db.cachedRows(
                     sql: """
@@ -256,7 +301,7 @@ extension CampaignStore {
                         continue
                     }
                     claim.started.append(
-                        StartedJob(job: job, intent: try Self.recordIntent(db, jobID: job.id, stamp: stamp)))
+                        StartedJob(job: job, intent: try Self.recordIntent(db, jobID: job.id, api: api, stamp: stamp)))
                 }
             }
             claim.nextDue = try Self.nextQueuedTime(db, campaign: campaign)
@@ -302,12 +347,14 @@ extension CampaignStore {
     /// This is committed (synchronous=FULL) before the POST is sent. The API has no idempotency key,
     /// so if the process dies mid-request the only safe reading of the database is "a call may have been
     /// placed": recovery turns such a job `unknown` instead of dialling the person a second time.
-    public func recordAttemptIntent(jobID: Int64, now: Date) async throws(StoreError) -> AttemptIntent {
+    public func recordAttemptIntent(jobID: Int64, api: String? = nil, now: Date) async throws(StoreError)
+        -> AttemptIntent
+    {
         let stamp = Timestamp.string(now)
-        return try await commit { db in try Self.recordIntent(db, jobID: jobID, stamp: stamp) }
+        return try await commit { db in try Self.recordIntent(db, jobID: jobID, api: api, stamp: stamp) }
     }
 
-    static func recordIntent(_ db: Database, jobID: Int64, stamp: String) throws -> AttemptIntent {
+    static func recordIntent(_ db: Database, jobID: Int64, api: String?, stamp: String) throws -> AttemptIntent {
         guard
             let job = try db.cachedRow(
                 sql: "SELECT status, attempts, last_attempt_at, updated_at, next_attempt_at FROM jobs WHERE id = ?",
@@ -320,8 +367,8 @@ extension CampaignStore {
                 Int.self, sql: "SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM attempts WHERE job_id = ?",
                 arguments: [jobID]) ?? 1
         try db.executeCached(
-            sql: "INSERT INTO attempts (job_id, attempt_number, state, started_at) VALUES (?, ?, 'dialing', ?)",
-            arguments: [jobID, number, stamp])
+            sql: "INSERT INTO attempts (job_id, attempt_number, state, started_at, api) VALUES (?, ?, 'dialing', ?, ?)",
+            arguments: [jobID, number, stamp, api])
         let attemptID = db.lastInsertedRowID
         try db.executeCached(
             sql: """
@@ -335,108 +382,97 @@ extension CampaignStore {
 
     /// The POST answered with an interactionId: the call is under way and is followed from now on.
     public func recordPlaced(_ intent: AttemptIntent, interactionID: String, rawJSON: String?, now: Date)
-        async throws(StoreError)
+        async throws(StoreError) -> GuardedWrite
     {
         let stamp = Timestamp.string(now)
-        try await commit { db in
-            try Self.recordPlaced(
-                db, attemptID: intent.attemptID, jobID: intent.jobID, interactionID: interactionID, rawJSON: rawJSON,
-                stamp: stamp)
+        return try await commit { db in
+            try Self.recordPlaced(db, intent.attempt, interactionID: interactionID, rawJSON: rawJSON, stamp: stamp)
         }
     }
 
     static func recordPlaced(
-        _ db: Database, attemptID: Int64, jobID: Int64, interactionID: String, rawJSON: String?, stamp: String
-    ) throws {
-        try db.executeCached(
-            sql: "UPDATE attempts SET state = 'placed', interaction_id = ?, http_status = 200, raw_response = ? "
-                + "WHERE id = ?", arguments: [interactionID, rawJSON, attemptID])
-        try db.executeCached(
-            sql: "UPDATE jobs SET status = 'in_progress', interaction_id = ?, updated_at = ? WHERE id = ?",
-            arguments: [interactionID, stamp, jobID])
+        _ db: Database, _ attempt: AttemptRef, interactionID: String, rawJSON: String?, stamp: String
+    ) throws -> GuardedWrite {
+        try compareAndSet(
+            db, attempt, from: ("dialing", "dialing"),
+            job: "status = 'in_progress', interaction_id = ?, updated_at = ?", [interactionID, stamp],
+            attempt: "UPDATE attempts SET state = 'placed', interaction_id = ?, http_status = 200, raw_response = ?",
+            [interactionID, rawJSON])
     }
 
     /// A call ended: the attempt's result and the job's next state, in one transaction.
-    public func recordEnded(_ end: CallEnd) async throws(StoreError) {
-        try await commit { db in try Self.record(end, in: db) }
-    }
-
-    static func record(_ end: CallEnd, in db: Database) throws {
+    static func record(_ end: CallEnd, in db: Database) throws -> GuardedWrite {
         let stamp = Timestamp.string(end.at)
         let result = end.result
-        if let placed = end.placed {
-            try Self.recordPlaced(
-                db, attemptID: end.attemptID, jobID: end.jobID, interactionID: placed.interactionID,
-                rawJSON: placed.rawJSON, stamp: stamp)
+        let attempt = AttemptRef(jobID: end.jobID, attemptID: end.attemptID, attemptNumber: end.attemptNumber)
+        var outcome = GuardedWrite.applied
+        try db.inSavepoint {
+            if let placed = end.placed {
+                outcome = try Self.recordPlaced(
+                    db, attempt, interactionID: placed.interactionID, rawJSON: placed.rawJSON, stamp: stamp)
+                guard outcome == .applied else { return .rollback }
+            }
+            let status: String
+            var nextAttempt: String? = nil
+            var completedAt: String? = nil
+            var error: String? = nil
+            switch end.disposition {
+            case .completed:
+                status = "completed"
+                completedAt = stamp
+            case .retry(let at):
+                status = "queued"
+                nextAttempt = Timestamp.string(at)
+            case .failed(let reason):
+                status = "failed"
+                completedAt = stamp
+                error = reason
+            }
+            outcome = try compareAndSet(
+                db, attempt, from: ("in_progress", "placed"),
+                job: """
+                    status = ?, outcome = ?, summary = ?, recording_url = ?, next_attempt_at = ?, completed_at = ?,
+                    error = ?, updated_at = ?
+                    """,
+                [status, result.outcome, result.summary, result.recordingURL, nextAttempt, completedAt, error, stamp],
+                attempt: """
+                    UPDATE attempts SET state = 'ended', ended_at = ?, outcome = ?, summary = ?, recording_url = ?,
+                        raw_response = COALESCE(?, raw_response)
+                    """, [stamp, result.outcome, result.summary, result.recordingURL, result.rawJSON])
+            return outcome == .applied ? .commit : .rollback
         }
-        try db.executeCached(
-            sql: """
-                UPDATE attempts SET state = 'ended', ended_at = ?, outcome = ?, summary = ?, recording_url = ?,
-                    raw_response = COALESCE(?, raw_response) WHERE id = ?
-                """,
-            arguments: [stamp, result.outcome, result.summary, result.recordingURL, result.rawJSON, end.attemptID])
-        let status: String
-        var nextAttempt: String? = nil
-        var completedAt: String? = nil
-        var error: String? = nil
-        switch end.disposition {
-        case .completed:
-            status = "completed"
-            completedAt = stamp
-        case .retry(let at):
-            status = "queued"
-            nextAttempt = Timestamp.string(at)
-        case .failed(let reason):
-            status = "failed"
-            completedAt = stamp
-            error = reason
-        }
-        try db.executeCached(
-            sql: """
-                UPDATE jobs SET status = ?, outcome = ?, summary = ?, recording_url = ?, next_attempt_at = ?,
-                    completed_at = ?, error = ?, updated_at = ? WHERE id = ?
-                """,
-            arguments: [
-                status, result.outcome, result.summary, result.recordingURL, nextAttempt, completedAt, error, stamp,
-                end.jobID,
-            ])
+        return outcome
     }
 
     /// The API refused the request (400/422): no call was placed; the job fails with the API's message.
     public func recordRejected(_ intent: AttemptIntent, httpStatus: Int, message: String, now: Date)
-        async throws(StoreError)
+        async throws(StoreError) -> GuardedWrite
     {
         let stamp = Timestamp.string(now)
         let error = "rejected by the API (\(httpStatus)): \(message)"
-        try await commit { db in
-            try db.execute(
-                sql: "UPDATE attempts SET state = 'rejected', ended_at = ?, http_status = ?, error = ? WHERE id = ?",
-                arguments: [stamp, httpStatus, error, intent.attemptID])
-            try db.execute(
-                sql: "UPDATE jobs SET status = 'failed', error = ?, completed_at = ?, updated_at = ? WHERE id = ?",
-                arguments: [error, stamp, stamp, intent.jobID])
+        return try await commit { db in
+            try Self.compareAndSet(
+                db, intent.attempt, from: ("dialing", "dialing"),
+                job: "status = 'failed', error = ?, completed_at = ?, updated_at = ?", [error, stamp, stamp],
+                attempt: "UPDATE attempts SET state = 'rejected', ended_at = ?, http_status = ?, error = ?",
+                [stamp, httpStatus, error])
         }
     }
 
     /// The POST's result is unknown (5xx, timeout or reset after sending): a call may be ringing, so
     /// the job becomes `unknown` and waits for a person (`campaign resolve`).
     public func recordUnknown(_ intent: AttemptIntent, httpStatus: Int?, reason: String, now: Date)
-        async throws(StoreError)
+        async throws(StoreError) -> GuardedWrite
     {
         let stamp = Timestamp.string(now)
         let error = "the API's answer was lost (\(httpStatus.map { "HTTP \($0)" } ?? "no response")): \(reason)"
-        try await commit { db in
-            try db.execute(
-                sql: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ? WHERE id = ?",
-                arguments: [stamp, httpStatus, error, intent.attemptID])
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET status = 'unknown', error = ?, review_reason = ?, updated_at = ? WHERE id = ?
-                    """,
-                arguments: [
-                    error, "a call may have been placed; check, then campaign resolve --requeue or --done", stamp,
-                    intent.jobID,
-                ])
+        return try await commit { db in
+            try Self.compareAndSet(
+                db, intent.attempt, from: ("dialing", "dialing"),
+                job: "status = 'unknown', error = ?, review_reason = ?, updated_at = ?",
+                [error, "a call may have been placed; check, then campaign resolve --requeue or --done", stamp],
+                attempt: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ?",
+                [stamp, httpStatus, error])
         }
     }
 
@@ -444,61 +480,87 @@ extension CampaignStore {
     /// failure): the attempt is given back and the job is queued again, due at `retryAt` (nil: now).
     public func recordNotPlaced(
         _ intent: AttemptIntent, httpStatus: Int?, reason: String, retryAt: Date?, now: Date
-    ) async throws(StoreError) {
+    ) async throws(StoreError) -> GuardedWrite {
         let stamp = Timestamp.string(now)
-        try await commit { db in
-            try db.execute(
-                sql: "UPDATE attempts SET state = 'not_placed', ended_at = ?, http_status = ?, error = ? WHERE id = ?",
-                arguments: [stamp, httpStatus, reason, intent.attemptID])
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), next_attempt_at = ?,
-                        updated_at = ? WHERE id = ?
-                    """, arguments: [retryAt.map(Timestamp.string), stamp, intent.jobID])
+        return try await commit { db in
+            try Self.compareAndSet(
+                db, intent.attempt, from: ("dialing", "dialing"),
+                job: "status = 'queued', attempts = MAX(attempts - 1, 0), next_attempt_at = ?, updated_at = ?",
+                [retryAt.map(Timestamp.string), stamp],
+                attempt: "UPDATE attempts SET state = 'not_placed', ended_at = ?, http_status = ?, error = ?",
+                [stamp, httpStatus, reason])
         }
     }
 
     /// Takes back an intent whose request was refused for the whole account (401/402): no call was
     /// placed, so the job is left exactly as it was before the intent.
-    public func undoAttemptIntent(_ intent: AttemptIntent, now: Date) async throws(StoreError) {
-        try await undoAttemptIntents([intent], now: now)
+    public func undoAttemptIntent(_ intent: AttemptIntent, now: Date) async throws(StoreError) -> GuardedWrite {
+        try await undoAttemptIntents([intent], now: now).first ?? .stale
     }
 
     /// Takes back intents whose calls were never sent (the run stopped or paused while they were claimed),
-    /// all in one commit: each job is left exactly as it was before its intent.
-    public func undoAttemptIntents(_ intents: [AttemptIntent], now: Date) async throws(StoreError) {
+    /// all in one commit: each job is left exactly as it was before its intent. One result per intent.
+    public func undoAttemptIntents(_ intents: [AttemptIntent], now: Date) async throws(StoreError) -> [GuardedWrite] {
         try await commit { db in
-            for intent in intents {
-                try db.execute(
-                    sql: "DELETE FROM attempts WHERE id = ? AND state = 'dialing'", arguments: [intent.attemptID])
-                try db.execute(
-                    sql: """
-                        UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?,
-                            next_attempt_at = ?, updated_at = COALESCE(?, updated_at)
-                        WHERE id = ? AND status = 'dialing'
+            try intents.map { intent in
+                try Self.compareAndSet(
+                    db, intent.attempt, from: ("dialing", "dialing"),
+                    job: """
+                        status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?, next_attempt_at = ?,
+                            updated_at = COALESCE(?, updated_at)
                         """,
-                    arguments: [
-                        intent.previousLastAttemptAt, intent.previousNextAttemptAt, intent.previousUpdatedAt,
-                        intent.jobID,
-                    ])
+                    [intent.previousLastAttemptAt, intent.previousNextAttemptAt, intent.previousUpdatedAt],
+                    attempt: "DELETE FROM attempts", [])
             }
         }
     }
 
-    /// The status endpoint does not know the interaction (404). The call was placed, its result cannot
-    /// be learnt: the job is kept, as `unknown` with a review reason, so it is never redialled
-    /// automatically and `campaign resolve` can settle it.
-    public func markNeedsReview(jobID: Int64, attemptID: Int64, reason: String, now: Date) async throws(StoreError) {
+    /// A placed call whose result cannot be learnt (the status endpoint does not know the interaction, or
+    /// the call outlived `--max-call-duration`): the job is kept, as `unknown` with a review reason and its
+    /// interactionId, so it is never redialled automatically and `campaign resolve` can settle it.
+    public func markNeedsReview(_ call: FollowedCall, httpStatus: Int?, reason: String, now: Date)
+        async throws(StoreError) -> GuardedWrite
+    {
         let stamp = Timestamp.string(now)
-        try await commit { db in
-            try db.execute(
-                sql: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = 404, error = ? WHERE id = ?",
-                arguments: [stamp, reason, attemptID])
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET status = 'unknown', review_reason = ?, error = ?, updated_at = ? WHERE id = ?
-                    """, arguments: [reason, reason, stamp, jobID])
+        return try await commit { db in
+            try Self.compareAndSet(
+                db, call.attempt, from: ("in_progress", "placed"),
+                job: "status = 'unknown', review_reason = ?, error = ?, updated_at = ?", [reason, reason, stamp],
+                attempt: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ?",
+                [stamp, httpStatus, reason])
         }
+    }
+
+    /// The compare-and-set every write about a placed (or about to be placed) call goes through.
+    ///
+    /// The job must still be in `from.job` on attempt count `attempt.attemptNumber`, its latest attempt row
+    /// must be `attempt.attemptID`, and that row must still be in `from.attempt`: then the job gets `jobSet`
+    /// and the attempt row `attemptStatement` (an UPDATE's or DELETE's head; the guard is appended), both or
+    /// neither. Anything else means the job changed under this writer (a person resolved it, another process
+    /// took it, an API reused an id): the write is refused, nothing changes, and the caller logs it.
+    static func compareAndSet(
+        _ db: Database, _ attempt: AttemptRef, from: (job: String, attempt: String),
+        job jobSet: String, _ jobArguments: StatementArguments,
+        attempt attemptStatement: String, _ attemptArguments: StatementArguments
+    ) throws -> GuardedWrite {
+        var outcome = GuardedWrite.stale
+        try db.inSavepoint {
+            try db.executeCached(
+                sql: """
+                    UPDATE jobs SET \(jobSet)
+                    WHERE id = ? AND status = ? AND attempts = ?
+                        AND (SELECT MAX(id) FROM attempts WHERE job_id = jobs.id) = ?
+                    """,
+                arguments: jobArguments + [attempt.jobID, from.job, attempt.attemptNumber, attempt.attemptID])
+            guard db.changesCount == 1 else { return .rollback }
+            try db.executeCached(
+                sql: attemptStatement + " WHERE id = ? AND job_id = ? AND state = ?",
+                arguments: attemptArguments + [attempt.attemptID, attempt.jobID, from.attempt])
+            guard db.changesCount == 1 else { return .rollback }
+            outcome = .applied
+            return .commit
+        }
+        return outcome
     }
 
     /// The campaign's jobs by status.
@@ -638,5 +700,26 @@ extension Database {
         -> T?
     {
         try T.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
+}
+
+extension CampaignStore {
+    /// Who holds the run lock of the database at `path`, read without opening it for work (`nil`: unknown).
+    public static func runHolder(path: String) -> String? {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(2)
+        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
+        return (try? queue.read { db in try String.fetchOne(db, sql: "SELECT holder FROM run_holder WHERE id = 1") })
+            ?? nil
+    }
+
+    /// Says who holds the run lock, for the refusal a second run prints.
+    public func recordRunHolder(_ holder: String, now: Date) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO run_holder (id, holder, acquired_at) VALUES (1, ?, ?)",
+                arguments: [holder, Timestamp.string(now)])
+        }
     }
 }

@@ -33,6 +33,19 @@ public final class CampaignStore: Sendable {
         }
     }
 
+    /// A consistent copy of this database in a new file at `path` (SQLite's online backup: one snapshot, even
+    /// while another process writes), opened as a store of its own.
+    public func copy(to path: String) throws(StoreError) -> CampaignStore {
+        do {
+            let destination = try DatabaseQueue(path: path)
+            try queue.backup(to: destination)
+            try destination.close()
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        return try CampaignStore(path: path)
+    }
+
     /// The schema text as embedded in the binary from schema.sql.
     public static var schemaSQL: String { String(cString: campaign_schema_sql()) }
 
@@ -41,6 +54,21 @@ public final class CampaignStore: Sendable {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: CampaignStore.schemaSQL)
+        }
+        // A database made by v1 before these were in schema.sql gets them here; one made from today's
+        // schema.sql already has them. The column goes at the end of the table, where schema.sql has it too.
+        migrator.registerMigration("v2-attempt-api-and-run-holder") { db in
+            if try !db.columns(in: "attempts").contains(where: { $0.name == "api" }) {
+                try db.execute(sql: "ALTER TABLE attempts ADD COLUMN api TEXT")
+            }
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS run_holder (
+                        id           INTEGER PRIMARY KEY CHECK (id = 1),
+                        holder       TEXT NOT NULL,
+                        acquired_at  TEXT NOT NULL
+                    )
+                    """)
         }
         return migrator
     }

@@ -88,29 +88,37 @@ final class GroupCommitter: Sendable {
     }
 
     private func commit(_ batch: [PendingWrite]) {
-        var answers: [@Sendable () -> Void] = []
-        var performed = 0
-        do {
-            try queue.inTransaction(.immediate) { db in
-                // SQLite rolls a whole transaction back on some errors (disk full, I/O): then the writes left
-                // must not run, since each would commit on its own; the commit below fails for the batch.
-                while performed < batch.count, db.isInsideTransaction {
-                    answers.append(batch[performed].perform(db))
-                    performed += 1
+        while true {
+            var answers: [@Sendable () -> Void] = []
+            var performed = 0
+            do {
+                try queue.inTransaction(.immediate) { db in
+                    // SQLite rolls a whole transaction back on some errors (disk full, I/O): then the writes left
+                    // must not run, since each would commit on its own; the commit below fails for the batch.
+                    while performed < batch.count, db.isInsideTransaction {
+                        answers.append(batch[performed].perform(db))
+                        performed += 1
+                    }
+                    return .commit
                 }
-                return .commit
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && performed == 0 {
+                // Another process (a `campaign import` of a large file) has held the write lock past the busy
+                // timeout. Nothing of the batch ran: wait on. Failing here would stop the run, and a write
+                // after a POST that fails loses the call's interactionId.
+                continue
+            } catch {
+                for write in batch { write.fail(error) }
+                return
             }
-        } catch {
-            for write in batch { write.fail(error) }
+            guard performed == batch.count else {
+                // Not reachable when the commit succeeded, but never leave a caller waiting.
+                for write in batch { write.fail(GroupCommitError.transactionLost) }
+                return
+            }
+            state.withLock { $0.commits += 1 }
+            for answer in answers { answer() }
             return
         }
-        guard performed == batch.count else {
-            // Not reachable when the commit succeeded, but never leave a caller waiting.
-            for write in batch { write.fail(GroupCommitError.transactionLost) }
-            return
-        }
-        state.withLock { $0.commits += 1 }
-        for answer in answers { answer() }
     }
 }
 

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import CampaignKit
+
+/// Every write after a POST is a compare-and-set on the job's state and current attempt: a writer that lost the
+/// job (a person resolved it, another process took it, an id came back twice) changes nothing.
+@Suite("Guarded writes")
+struct GuardedWriteTests {
+    let now = Date(utc: "2026-06-01T12:00:00.000Z")
+
+    /// Every row of the database, to prove a refused write changed nothing at all.
+    static func everything(_ store: CampaignStore) throws -> [String] {
+        try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs").map { "\($0)" }
+                + Row.fetchAll(db, sql: "SELECT * FROM attempts").map { "\($0)" }
+        }
+    }
+
+    enum Write: String, CaseIterable, Sendable {
+        case placed, rejected, unknown, notPlaced, undo
+    }
+
+    /// An intent, lost by its writer: another run's recovery made the job `unknown`, a person requeued it and a
+    /// new intent took it. The first writer then answers with every kind of write it can make.
+    @Test(
+        "a write about an intent whose job changed under it is refused and changes nothing", arguments: Write.allCases)
+    func staleIntentWrites(write: Write) async throws {
+        let test = try TestCampaign(contacts: 1)
+        let job = try test.job(test.phones[0])
+        let lost = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
+        _ = try test.store.recoverAtStart(campaign: test.campaign, now: now + 1)
+        #expect(
+            try test.store.resolveUnknown(campaign: test.campaign, jobIDs: [job.id], action: .requeue, now: now + 2)
+                == 1)
+        let current = try await test.store.recordAttemptIntent(jobID: job.id, now: now + 3)
+        #expect(current.attemptNumber == lost.attemptNumber + 1)
+        let before = try Self.everything(test.store)
+        let store = test.store
+        let result: GuardedWrite
+        switch write {
+        case .placed:
+            result = try await store.recordPlaced(lost, interactionID: "late", rawJSON: nil, now: now + 4)
+        case .rejected:
+            result = try await store.recordRejected(lost, httpStatus: 400, message: "bad", now: now + 4)
+        case .unknown:
+            result = try await store.recordUnknown(lost, httpStatus: 502, reason: "gateway", now: now + 4)
+        case .notPlaced:
+            result = try await store.recordNotPlaced(lost, httpStatus: 429, reason: "slow", retryAt: nil, now: now + 4)
+        case .undo:
+            result = try await store.undoAttemptIntent(lost, now: now + 4)
+        }
+        #expect(result == .stale)
+        #expect(try Self.everything(test.store) == before)
+        // The current writer's own write still applies.
+        #expect(try await store.recordPlaced(current, interactionID: "real", rawJSON: nil, now: now + 5) == .applied)
+        #expect(try test.job(test.phones[0]).status == "in_progress")
+    }
+
+    @Test("an end or a review for a call whose job was resolved meanwhile is refused and changes nothing")
+    func staleEndAndReview() async throws {
+        let test = try TestCampaign(contacts: 1)
+        let store = test.store
+        let job = try test.job(test.phones[0])
+        let intent = try await store.recordAttemptIntent(jobID: job.id, now: now)
+        #expect(try await store.recordPlaced(intent, interactionID: "call-1", rawJSON: nil, now: now) == .applied)
+        // A person closed the job while its call was followed (here straight in SQL: resolve refuses
+        // in_progress jobs, but another process or an older version might not).
+        try store.write { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'completed' WHERE id = ?", arguments: [job.id])
+        }
+        let before = try Self.everything(store)
+        let call = FollowedCall(
+            jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber, phone: job.phone,
+            interactionID: "call-1", startedAt: now)
+        #expect(try await store.markNeedsReview(call, httpStatus: 404, reason: "gone", now: now + 1) == .stale)
+        let end = CallEnd(
+            jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber,
+            result: EndedCall(outcome: "answered", summary: "hi", recordingURL: nil, rawJSON: nil),
+            disposition: .retry(at: now + 60), at: now + 1)
+        let claim = try await store.claimDueJobs(campaign: test.campaign, now: now + 1, limit: 0, recordingFirst: [end])
+        #expect(claim.staleEnds == [end])
+        #expect(try Self.everything(store) == before)
+    }
+
+    @Test("restart recovery follows only each job's latest attempt, even when the API reused an interaction id")
+    func recoveryFollowsLatestAttemptOnly() async throws {
+        let test = try TestCampaign(contacts: 1)
+        let store = test.store
+        let job = try test.job(test.phones[0])
+        let first = try await store.recordAttemptIntent(jobID: job.id, now: now)
+        #expect(try await store.recordPlaced(first, interactionID: "reused", rawJSON: nil, now: now) == .applied)
+        let end = CallEnd(
+            jobID: job.id, attemptID: first.attemptID, attemptNumber: 1,
+            result: EndedCall(outcome: "no_answer", summary: nil, recordingURL: nil, rawJSON: nil),
+            disposition: .retry(at: now + 1), at: now)
+        _ = try await store.claimDueJobs(campaign: test.campaign, now: now, limit: 0, recordingFirst: [end])
+        let second = try await store.recordAttemptIntent(jobID: job.id, now: now + 2)
+        #expect(try await store.recordPlaced(second, interactionID: "reused", rawJSON: nil, now: now + 2) == .applied)
+        let recovery = try store.recoverAtStart(campaign: test.campaign, now: now + 3)
+        #expect(recovery.inProgress.map(\.attemptID) == [second.attemptID])
+        #expect(recovery.inProgress.map(\.attemptNumber) == [2])
+    }
+
+    @Test("a call is followed only on the API that placed it")
+    func recoveryKeepsToItsAPI() async throws {
+        let test = try TestCampaign(contacts: 2)
+        let store = test.store
+        for (index, api) in ["https://api.pokulabs.com", "http://127.0.0.1:9"].enumerated() {
+            let job = try test.job(test.phones[index])
+            let intent = try await store.recordAttemptIntent(jobID: job.id, api: api, now: now)
+            #expect(
+                try await store.recordPlaced(intent, interactionID: "call-\(index)", rawJSON: nil, now: now) == .applied
+            )
+        }
+        let recovery = try store.recoverAtStart(campaign: test.campaign, api: "http://127.0.0.1:9", now: now + 1)
+        #expect(recovery.inProgress.map(\.interactionID) == ["call-1"])
+        #expect(recovery.placedElsewhere == ["https://api.pokulabs.com": 1])
+        #expect(try test.job(test.phones[0]).status == "in_progress")
+    }
+}
+
+@Suite("RunLock")
+struct RunLockTests {
+    /// A database with its run lock refused through every other name of the same file.
+    @Test("the lock belongs to the database file: a symlink, a hard link or a roundabout path reach the same lock")
+    func everyName() throws {
+        let test = try TestCampaign(contacts: 1)
+        let folder = test.directory
+        let path = test.store.path
+        let symlink = folder.appendingPathComponent("link.db").path
+        let hardLink = folder.appendingPathComponent("hard.db").path
+        try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: path)
+        try FileManager.default.linkItem(atPath: path, toPath: hardLink)
+        var lock: RunLock? = try RunLock.acquire(store: test.store)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("sub"), withIntermediateDirectories: false)
+        let roundabout = folder.appendingPathComponent("sub").path + "/../campaign.db"
+        for name in [path, symlink, hardLink, roundabout] {
+            do {
+                _ = try RunLock.acquire(databasePath: name)
+                Issue.record("a second lock was taken through \(name)")
+            } catch {
+                #expect("\(error)".contains("pid \(getpid())"), "\(error)")
+            }
+        }
+        _ = lock
+        lock = nil
+        #expect(throws: Never.self) { _ = try RunLock.acquire(databasePath: hardLink) }
+    }
+
+    @Test("taking the lock creates, follows and truncates no file beside the database")
+    func touchesNothingElse() throws {
+        let test = try TestCampaign(contacts: 1)
+        let victim = test.directory.appendingPathComponent("precious.txt")
+        try "keep me".write(to: victim, atomically: true, encoding: .utf8)
+        // The old lock file's name, planted as a link to another file: the old code truncated it.
+        try FileManager.default.createSymbolicLink(atPath: test.store.path + ".lock", withDestinationPath: victim.path)
+        let lock = try RunLock.acquire(store: test.store)
+        withExtendedLifetime(lock) {}
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "keep me")
+    }
+}
