@@ -268,7 +268,7 @@ extension DispatcherTests {
         let campaign = try TestCampaign(contacts: 2)
         let (long, waiting) = (campaign.phones[0], campaign.phones[1])
         let clock = TestClock(start)
-        let client = FakeCallingClient(clock: clock, scripts: [long: [.answer("Talked for ages.", polls: 1000)]])
+        let client = FakeCallingClient(clock: clock, scripts: [long: [.answer("Talked for ages.", polls: 100)]])
         let box = DispatcherBox()
         let configuration = settings(1) { $0.gracePeriod = .seconds(30) }
         let first = Dispatcher(
