@@ -42,7 +42,7 @@ struct ResolveCommand: ParsableCommand {
             throw ExitStatus.usage
         }
         do {
-            let store = try CampaignStore(path: database.db)
+            let store = try CampaignStore(path: database.db, mustExist: true)
             let record = try store.resolveCampaign(campaign)
             // A running dispatcher owns the jobs; settling them under it would race with its writes.
             let lock = try RunLock.acquire(databasePath: database.db)

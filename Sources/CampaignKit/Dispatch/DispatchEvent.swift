@@ -11,6 +11,9 @@ public enum DispatchEvent: Sendable, Equatable {
     case unknown(jobID: Int64, phone: String, reason: String)
     case needsReview(jobID: Int64, phone: String, reason: String)
     case outsideWindow(jobID: Int64, phone: String, until: Date)
+    /// With a calling window, a job whose zone this host does not know (or that names none and the run gave
+    /// none) is not called; it waits until `until`, when it is looked at again.
+    case zoneUnknown(jobID: Int64, phone: String, zone: String?, until: Date)
     /// No call starts before `until` (429, 503 with Retry-After, or the API unreachable).
     case paused(until: Date, reason: String)
     case circuitOpened(until: Date, failures: Int)
