@@ -10,9 +10,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Place the campaign's calls with a bounded worker pool and follow each to its end.",
         discussion: """
             Every outcome is written to the database as it happens, so Ctrl-C (or a crash) loses nothing: \
-            run again to continue. The first Ctrl-C stops placing calls and follows the calls in flight for \
-            a grace period; a second one exits at once. A call whose placement cannot be confirmed becomes \
-            'unknown' and is never redialled automatically: see campaign report, then campaign resolve.
+            run again to continue. The first Ctrl-C (or SIGTERM, SIGHUP) stops placing calls and follows the \
+            calls in flight for a grace period; a second one exits at once. A call whose placement cannot be \
+            confirmed becomes 'unknown' and is never redialled automatically: see campaign report, then \
+            campaign resolve.
             The API key is read from the environment variable POKU_API_KEY only.
             """
     )
