@@ -55,13 +55,22 @@ struct CallingWindowDSTTests {
             guard let zone = TimeZone(identifier: name) else { continue }
             // Quarter hours: every zone in use today is offset by a multiple of 15 minutes, so scanning the
             // quarter hours between `now` and the answer finds any earlier opening.
-            let start = Int.random(in: 0..<96, using: &random) * 15
+            let base = Date(timeIntervalSince1970: Double.random(in: 1_577_836_800..<2_082_758_400, using: &random))
+            let anchor = zone.nextDaylightSavingTimeTransition(after: base) ?? base
+            // Half the cases just after a clock change (in a repeated hour, when the clocks went back) with a
+            // window opening in the next 90 minutes of wall time; the others anywhere in three days around it.
+            let nearChange = Bool.random(using: &random)
+            let now =
+                nearChange
+                ? anchor.addingTimeInterval(Double(Int.random(in: 0..<3600, using: &random)))
+                : anchor.addingTimeInterval(Double(Int.random(in: -36 * 3600...36 * 3600, using: &random)))
+            let start =
+                nearChange
+                ? ((Self.wallMinute(now, zone) / 15 + Int.random(in: 1...6, using: &random)) * 15) % 1440
+                : Int.random(in: 0..<96, using: &random) * 15
             var end = Int.random(in: 1...96, using: &random) * 15
             if end % 1440 == start { end = (start + 15) % 1440 == 0 ? 1440 : (start + 15) % 1440 }
             let window = CallingWindow(startMinute: start, endMinute: end)
-            let base = Date(timeIntervalSince1970: Double.random(in: 1_577_836_800..<2_082_758_400, using: &random))
-            let anchor = zone.nextDaylightSavingTimeTransition(after: base) ?? base
-            let now = anchor.addingTimeInterval(Double(Int.random(in: -36 * 3600...36 * 3600, using: &random)))
             let next = window.nextAllowedStart(at: now, in: zone)
             let context = "\(name) \(start)-\(end) now \(now) next \(next)"
             #expect(next >= now, "\(context)")
