@@ -22,7 +22,8 @@ public enum ZoneNames {
     public static func isZoneName(_ name: String) -> Bool {
         if let known = answers.withLock({ $0[name] }) { return known }
         let accepted = (listed.contains(name) || inZoneDatabase(name)) && TimeZone(identifier: name) != nil
-        answers.withLock { $0[name] = accepted }
+        // Bounded, so a file of a million different misspellings does not grow memory with it.
+        answers.withLock { answers in if answers.count < 4096 { answers[name] = accepted } }
         return accepted
     }
 
