@@ -17,7 +17,8 @@ public final class PokuSimulator: Sendable {
     private let serverTask: Task<Void, any Error>
 
     /// `http://host:port`, the base URL a client is given.
-    public var baseURL: URL { URL(string: "http://\(host):\(port)")! }
+    /// An IPv6 address (`::1`) goes in brackets, as a URL needs it.
+    public var baseURL: URL { URL(string: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)")! }
 
     private init(
         port: Int, host: String, configuration: Configuration, state: SimulatorState, serverTask: Task<Void, any Error>

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CampaignKit
 import Foundation
+import Synchronization
 
 @main
 struct CampaignCommand: AsyncParsableCommand {
@@ -49,7 +50,11 @@ enum ExitStatus {
     static let failure = ExitCode(1)
     static let usage = ExitCode(2)
     static let badData = ExitCode(65)
-    static let interrupted = ExitCode(130)
+    /// A run stopped by a signal: 128 + its number, as a shell reports a process the signal ended, so
+    /// 130 for Ctrl-C (SIGINT), 143 for SIGTERM, 129 for SIGHUP. The first stop signal received decides.
+    static var interrupted: ExitCode { stopped(by: InterruptHandler.firstSignal.withLock { $0 } ?? SIGINT) }
+
+    static func stopped(by signal: Int32) -> ExitCode { ExitCode(128 + signal) }
 
     /// Prints `error` to stderr and returns the status it maps to.
     static func report(_ error: any Error) -> ExitCode {
@@ -63,7 +68,7 @@ enum ExitStatus {
             }
         case is StoreError, is DispatchError, is RunLockError, is DispatchStoreError, is ReportError: status = failure
         case is DurationParseError, is RetryPolicyError, is OutcomeRulesError, is CallingWindowError,
-            is RatePacerError, is RunOptionError:
+            is RatePacerError, is RunOptionError, is WindowZoneError:
             status = usage
         default: status = failure
         }

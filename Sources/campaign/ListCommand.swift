@@ -11,12 +11,8 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: database.db) else {
-            printError("error: no database at \(database.db); campaign import creates one (or pass --db)")
-            throw ExitStatus.failure
-        }
         do {
-            let store = try CampaignStore(path: database.db)
+            let store = try CampaignStore(path: database.db, mustExist: true)
             print(CampaignListText.render(try CampaignProgress.all(in: store)))
         } catch {
             throw ExitStatus.report(error)

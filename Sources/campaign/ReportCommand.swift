@@ -47,7 +47,7 @@ struct ReportCommand: ParsableCommand {
             throw ExitStatus.usage
         }
         do {
-            let store = try CampaignStore(path: database.db)
+            let store = try CampaignStore(path: database.db, mustExist: true)
             let record = try store.resolveCampaign(campaign)
             let now = Date()
             let summary = try CampaignSummary(store: store, campaign: record, now: now, limit: max(limit, 0))

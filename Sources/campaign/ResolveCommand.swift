@@ -45,7 +45,7 @@ struct ResolveCommand: ParsableCommand {
             // A running dispatcher owns the jobs; settling them under it would race with its writes.
             let lock = try RunLock.acquire(databasePath: database.db)
             defer { withExtendedLifetime(lock) {} }
-            let store = try CampaignStore(path: database.db)
+            let store = try CampaignStore(path: database.db, mustExist: true)
             let record = try store.resolveCampaign(campaign)
             try lock.recordHolder(in: store)
             let changed = try store.resolveUnknown(

@@ -10,9 +10,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Place the campaign's calls with a bounded worker pool and follow each to its end.",
         discussion: """
             Every outcome is written to the database as it happens, so Ctrl-C (or a crash) loses nothing: \
-            run again to continue. The first Ctrl-C stops placing calls and follows the calls in flight for \
-            a grace period; a second one exits at once. A call whose placement cannot be confirmed becomes \
-            'unknown' and is never redialled automatically: see campaign report, then campaign resolve.
+            run again to continue. The first Ctrl-C (or SIGTERM, SIGHUP) stops placing calls and follows the \
+            calls in flight for a grace period; a second one exits at once. A call whose placement cannot be \
+            confirmed becomes 'unknown' and is never redialled automatically: see campaign report, then \
+            campaign resolve.
             The API key is read from the environment variable POKU_API_KEY only.
             """
     )
@@ -46,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "When calls may start, in each recipient's local time, e.g. 09:00-20:00.")
     var window: String?
 
-    @Option(help: "IANA zone for recipients whose row and campaign name none (default: this machine's).")
+    @Option(help: "IANA zone for recipients whose row and campaign name none (never this machine's; see --window).")
     var timezone: String?
 
     @Option(help: "How long in-flight calls are still followed after Ctrl-C, e.g. 60s.")
@@ -99,8 +100,9 @@ struct RunCommand: AsyncParsableCommand {
         do {
             // The lock first: the database is not opened for work through a second name while another run works it.
             let held = simulate ? nil : try RunLock.acquire(databasePath: database.db)
-            store = try CampaignStore(path: database.db)
+            store = try CampaignStore(path: database.db, mustExist: true)
             record = try store.resolveCampaign(campaign)
+            try RunZoneCheck.check(store: store, campaign: record, configuration: configuration)
             if let held {
                 try held.recordHolder(in: store)
                 lock = held
@@ -140,30 +142,34 @@ struct RunCommand: AsyncParsableCommand {
     /// Reads the flags into the dispatcher's settings, with the library's parsers and their error texts.
     func makeConfiguration() throws -> DispatchConfiguration {
         guard maxParallel >= 1 else { throw RunOptionError("--max-parallel must be at least 1") }
-        guard maxAttempts >= 1 else { throw RunOptionError("--max-attempts must be at least 1") }
+        guard (1...100).contains(maxAttempts) else {
+            throw RunOptionError("--max-attempts \(maxAttempts) is out of range; accepted: 1 to 100")
+        }
         let durations = DurationParser()
         let retry = RetryPolicy(
-            maxAttempts: maxAttempts, baseDelay: try durations.parse(retryDelay),
+            maxAttempts: maxAttempts,
+            baseDelay: try durations.parse(retryDelay, option: "--retry-delay", within: .zero ... .seconds(7 * 86_400)),
             retryableOutcomes: try RetryPolicy.outcomes(fromList: retryOn))
-        var zone = TimeZone.current
+        var zone: TimeZone?
         if let timezone {
-            guard let named = TimeZone(identifier: timezone) else {
+            guard let named = ZoneNames.zone(named: timezone) else {
                 throw RunOptionError("--timezone '\(timezone)' is not an IANA time zone (e.g. America/New_York)")
             }
             zone = named
         }
-        let poll = try durations.parse(pollInterval)
-        guard poll > .zero else { throw RunOptionError("--poll-interval must be more than 0") }
+        let poll = try durations.parse(
+            pollInterval, option: "--poll-interval", within: .milliseconds(10) ... .seconds(3600))
+        // Read again where the simulator starts; bounded here, before anything is opened or committed.
+        _ = try durations.parse(
+            simulateCallDuration, option: "--simulate-call-duration", within: .zero ... .seconds(3600))
         var configuration = DispatchConfiguration(
             maxParallel: maxParallel, pollInterval: poll, waitForCallEnd: waitForCallEnd, retry: retry,
             outcomeRules: try outcomeRules.map { path throws in try OutcomeRules(contentsOf: path) } ?? OutcomeRules(),
             window: try window.map { text throws in try CallingWindow(parsing: text) }, defaultTimeZone: zone,
             rate: try rate.map { text throws in try RatePacer(parsing: text) }, noWait: noWait,
-            gracePeriod: try durations.parse(gracePeriod))
-        configuration.maxCallDuration = try durations.parse(maxCallDuration)
-        guard configuration.maxCallDuration > .zero else {
-            throw RunOptionError("--max-call-duration must be more than 0")
-        }
+            gracePeriod: try durations.parse(gracePeriod, option: "--grace-period", within: .zero ... .seconds(86_400)))
+        configuration.maxCallDuration = try durations.parse(
+            maxCallDuration, option: "--max-call-duration", within: .seconds(1) ... .seconds(86_400))
         return configuration
     }
 }
@@ -180,15 +186,15 @@ enum CampaignRunSession {
         let dispatcher = Dispatcher(
             store: store, campaign: record, client: connection.client, configuration: configuration,
             onEvent: { printer.show($0) })
-        let interrupts = InterruptHandler { first in
+        let interrupts = InterruptHandler { signal, first in
             if first {
                 dispatcher.requestStop()
                 printer.note(
-                    "stopping: no new calls; following the calls in flight for up to "
-                        + "\(gracePeriod) (Ctrl-C again to exit now, still resumable)")
+                    "\(InterruptHandler.name(signal)): stopping: no new calls; following the calls in flight for up to "
+                        + "\(gracePeriod) (a second Ctrl-C or stop signal exits now, still resumable)")
             } else {
                 printer.note("exiting now; everything is saved: run campaign run again to continue")
-                Foundation.exit(ExitStatus.interrupted.rawValue)
+                Foundation.exit(ExitStatus.stopped(by: signal).rawValue)
             }
         }
         defer { interrupts.cancel() }
@@ -240,33 +246,6 @@ struct CallingConnection {
         }
         let client = PokuClient(configuration: .init(baseURL: url, maxConnections: connections), apiKey: apiKey ?? "")
         return CallingConnection(client: client) { await client.shutdown() }
-    }
-}
-
-/// SIGINT without blocking: a dispatch signal source calls `handler(true)` on the first Ctrl-C and
-/// `handler(false)` on every later one.
-// @unchecked: DispatchSource is thread-safe but not annotated; `count` is behind a Mutex.
-final class InterruptHandler: @unchecked Sendable {
-    private let source: any DispatchSourceSignal
-    private let count = Mutex(0)
-
-    init(handler: @escaping @Sendable (_ first: Bool) -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "campaign.sigint"))
-        source.setEventHandler { [weak self] in
-            guard let self else { return }
-            let seen = self.count.withLock { value -> Int in
-                value += 1
-                return value
-            }
-            handler(seen == 1)
-        }
-        source.resume()
-    }
-
-    func cancel() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
     }
 }
 
@@ -386,6 +365,9 @@ final class ProgressPrinter: Sendable {
                 + "could not store it (\(reason)); the job will be unknown, never redialled: keep this id"
         case .outsideWindow(let jobID, let phone, let until):
             return "job \(jobID) \(phone): outside the calling window, waits until \(clockTime(until))"
+        case .zoneUnknown(let jobID, let phone, let zone, let until):
+            return "job \(jobID) \(phone): " + RunZoneCheck.zoneProblem(zone)
+                + "; not called, it waits (looked at again at \(clockTime(until)))"
         case .paused(let until, let reason):
             return "pausing new calls until \(clockTime(until)): \(reason)"
         case .circuitOpened(let until, let failures):

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CampaignKit
 import Foundation
 import PokuSimulator
 
@@ -31,7 +32,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard Self.parseDuration(callDuration) != nil else {
-            throw ValidationError("--call-duration '\(callDuration)' is not a duration like 0.5s, 50ms or 2m")
+            throw ValidationError(
+                "--call-duration '\(callDuration)' is not a duration like 0.5s, 50ms or 2m; accepted: 0s to 1h")
         }
     }
 
@@ -63,14 +65,9 @@ struct SimulatorCommand: AsyncParsableCommand {
         await simulator.runUntilTerminated()
     }
 
-    /// `0.5s`, `50ms`, `2m`, or a bare number of seconds.
+    /// `0.5s`, `50ms`, `2m`, or a bare number of seconds, from 0 to an hour (`inf`, `nan` or a value too
+    /// large for a `Duration` would crash the server when it first schedules a call's end).
     static func parseDuration(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let value = Double(text.dropLast(suffix.count)), value >= 0 else { return nil }
-            return .milliseconds(Int64((value * scale * 1000).rounded()))
-        }
-        guard let value = Double(text), value >= 0 else { return nil }
-        return .milliseconds(Int64((value * 1000).rounded()))
+        try? DurationParser().parse(text, option: "--call-duration", within: .zero ... .seconds(3600))
     }
 }

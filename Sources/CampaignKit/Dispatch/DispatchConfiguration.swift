@@ -14,8 +14,9 @@ public struct DispatchConfiguration: Sendable {
     public var outcomeRules: OutcomeRules
     /// When calls may start in the recipient's zone; `nil`: any time.
     public var window: CallingWindow?
-    /// The zone of recipients whose row and campaign name none (`--timezone`, else the machine's).
-    public var defaultTimeZone: TimeZone
+    /// The zone of recipients whose row and campaign name none (the run's `--timezone`). `nil`: with a
+    /// window, such a job is not called (never the machine's zone: a container's UTC is nobody's morning).
+    public var defaultTimeZone: TimeZone?
     /// Cap on call starts; `nil`: as fast as slots free up.
     public var rate: RatePacer?
     /// Return instead of sleeping when only retries or windows are left to wait for.
@@ -38,7 +39,7 @@ public struct DispatchConfiguration: Sendable {
     public init(
         maxParallel: Int = 5, pollInterval: Duration = .seconds(5), pollJitter: Double = 0.2,
         waitForCallEnd: Bool = false, retry: RetryPolicy = RetryPolicy(), outcomeRules: OutcomeRules = OutcomeRules(),
-        window: CallingWindow? = nil, defaultTimeZone: TimeZone = .current, rate: RatePacer? = nil,
+        window: CallingWindow? = nil, defaultTimeZone: TimeZone? = nil, rate: RatePacer? = nil,
         noWait: Bool = false, gracePeriod: Duration = .seconds(60), rateLimitPause: Duration = .seconds(10),
         connectBackoff: Duration = .seconds(2), breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(60)
     ) {

@@ -17,6 +17,9 @@ public enum DispatchEvent: Sendable, Equatable {
     /// A call was placed but its interactionId could not be stored (the database failed): the id is only here.
     /// The run stops; the job is found `dialing` by the next run and becomes `unknown`, never redialled.
     case notRecorded(jobID: Int64, phone: String, interactionID: String, reason: String)
+    /// With a calling window, a job whose zone this host does not know (or that names none and the run gave
+    /// none) is not called; it waits until `until`, when it is looked at again.
+    case zoneUnknown(jobID: Int64, phone: String, zone: String?, until: Date)
     /// No call starts before `until` (429, 503 with Retry-After, or the API unreachable).
     case paused(until: Date, reason: String)
     case circuitOpened(until: Date, failures: Int)

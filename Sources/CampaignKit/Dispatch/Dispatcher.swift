@@ -526,12 +526,8 @@ struct PoolLoop {
     /// The calling window as the claim asks it: when a job may start, if not now.
     func windowCheck(now: Date) -> @Sendable (DueJob) -> Date? {
         guard let window = configuration.window else { return { _ in nil } }
-        let fallback = configuration.defaultTimeZone
-        return { job in
-            let zone = job.timeZone.flatMap(TimeZone.init(identifier:)) ?? fallback
-            let allowed = window.nextAllowedStart(at: now, in: zone)
-            return allowed > now ? allowed : nil
-        }
+        let admission = WindowAdmission(window: window, runZone: configuration.defaultTimeZone, now: now)
+        return { job in admission.until(zoneNamed: job.timeZone) }
     }
 
     /// Starts the task of a claimed job, whose intent is committed.
@@ -632,7 +628,13 @@ struct PoolLoop {
     /// Returns how many calls it started.
     mutating func started(_ claim: Claim, limit: Int, group: inout TaskGroup<SlotEvent>) async -> Int {
         for postponed in claim.postponed {
-            dispatcher.emit(.outsideWindow(jobID: postponed.job.id, phone: postponed.job.phone, until: postponed.until))
+            let job = postponed.job
+            if WindowAdmission.zone(named: job.timeZone, runZone: configuration.defaultTimeZone) == nil {
+                dispatcher.emit(
+                    .zoneUnknown(jobID: job.id, phone: job.phone, zone: job.timeZone, until: postponed.until))
+            } else {
+                dispatcher.emit(.outsideWindow(jobID: job.id, phone: job.phone, until: postponed.until))
+            }
         }
         checkForStop(group: &group)
         var allowed = 0

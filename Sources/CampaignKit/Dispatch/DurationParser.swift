@@ -28,14 +28,52 @@ public struct DurationParser: Sendable {
         guard millis < Double(Int64.max) else { throw .init(text: text) }
         return .milliseconds(Int64(millis))
     }
+
+    /// The duration `text` names for the flag `option`, refused unless it lies in `range`: every duration a
+    /// run accepts has bounds, so no value can push a date past what the store and the clock can hold.
+    public func parse(
+        _ text: String, option: String, within range: ClosedRange<Duration>
+    ) throws(DurationParseError) -> Duration {
+        let value: Duration
+        do {
+            value = try parse(text)
+        } catch {
+            throw DurationParseError(text: text, option: option, range: range)
+        }
+        guard range.contains(value) else { throw DurationParseError(text: text, option: option, range: range) }
+        return value
+    }
 }
 
-/// A duration the user wrote that is not one.
+/// A duration the user wrote that is not one, or is out of the flag's range.
 public struct DurationParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var text: String
+    /// The flag, when the value was read for one.
+    public var option: String?
+    /// The durations the flag accepts, when it has bounds.
+    public var range: ClosedRange<Duration>?
+
+    public init(text: String, option: String? = nil, range: ClosedRange<Duration>? = nil) {
+        self.text = text
+        self.option = option
+        self.range = range
+    }
 
     public var description: String {
-        "'\(text)' is not a duration; write a number with a unit: 250ms, 5s, 30m, 2h, 1d (a plain number is seconds)"
+        let how = "write a number with a unit: 250ms, 5s, 30m, 2h, 1d (a plain number is seconds)"
+        guard let option, let range else { return "'\(text)' is not a duration; \(how)" }
+        return "\(option) '\(text)' is not a duration in the accepted range, \(Self.text(range.lowerBound)) to "
+            + "\(Self.text(range.upperBound)); \(how)"
+    }
+
+    /// `10ms`, `90s`, `30m`, `7d`: the largest whole unit.
+    static func text(_ duration: Duration) -> String {
+        let millis = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        where millis >= size && millis % size == 0 {
+            return "\(millis / size)\(unit)"
+        }
+        return millis == 0 ? "0s" : "\(millis)ms"
     }
 }
 

@@ -21,8 +21,13 @@ public struct RatePacer: Sendable, Equatable {
         case "h", "hour": perMinute = count / 60
         default: throw .badFormat(text)
         }
+        guard Self.accepted.contains(perMinute) else { throw .outOfRange(text) }
         self.init(callsPerMinute: perMinute)
     }
+
+    /// Calls per minute `--rate` accepts, 1/h to 1000/s: a slower rate would space calls past any date a
+    /// run can wait for, a faster one is no cap at all.
+    public static let accepted: ClosedRange<Double> = (1.0 / 60)...60_000
 
     /// The gap between two call starts.
     public var interval: TimeInterval { 60 / callsPerMinute }
@@ -37,11 +42,14 @@ public struct RatePacer: Sendable, Equatable {
 /// A `--rate` value that cannot be used.
 public enum RatePacerError: Error, Sendable, Equatable, CustomStringConvertible {
     case badFormat(String)
+    case outOfRange(String)
 
     public var description: String {
         switch self {
         case .badFormat(let text):
             return "--rate '\(text)' is not a rate; write calls per minute as N/min (e.g. 30/min), or N/s, N/h"
+        case .outOfRange(let text):
+            return "--rate '\(text)' is out of range; accepted: 1/h to 1000/s (60000/min)"
         }
     }
 }

@@ -51,8 +51,12 @@ public struct RetryPolicy: Sendable, Equatable {
         let exponent = Double(max(0, min(attempt - 1, 30)))
         let base = baseDelay.seconds * pow(2, exponent)
         let unit = min(max(randomUnit, 0), 1)
-        return max(0, base * (1 + jitter * (2 * unit - 1)))
+        return min(max(0, base * (1 + jitter * (2 * unit - 1))), Self.longestDelay)
     }
+
+    /// No retry waits longer than this, however many attempts double the delay: a wait is a date the store
+    /// writes, and it must stay one a person would still wait for.
+    public static let longestDelay: TimeInterval = 30 * 86_400
 
     /// Reads `--retry-on no_answer,busy,voicemail`.
     public static func outcomes(fromList text: String) throws(RetryPolicyError) -> Set<String> {

@@ -36,9 +36,6 @@ public struct CallOptions: Sendable, Equatable {
     ]
     public static let voices: Set<String> = ["male", "female"]
 
-    /// IANA zone names from the system's zone database.
-    public static let timeZones: Set<String> = Set(TimeZone.knownTimeZoneIdentifiers)
-
     /// Checks one value of an override column; returns the value to store or what is wrong with it.
     public static func validate(
         _ column: Column, _ raw: String, phones: PhoneNormalizer
@@ -62,7 +59,8 @@ public struct CallOptions: Sendable, Equatable {
             case .failure(let problem): return .failure(OptionProblem("'\(value)' is \(problem)"))
             }
         case .timezone:
-            if timeZones.contains(value) { return .success(value) }
+            // Any name the system's zone database resolves (`UTC`, `Etc/GMT-12`, `US/Eastern`), stored as given.
+            if ZoneNames.isZoneName(value) { return .success(value) }
             return .failure(
                 OptionProblem(
                     "'\(value)' is not an IANA time zone; use a name such as America/New_York or Europe/Berlin"))

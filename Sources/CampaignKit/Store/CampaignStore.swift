@@ -10,8 +10,10 @@ public final class CampaignStore: Sendable {
     /// The writes of `campaign run`, committed in shared transactions (see `GroupCommitter`).
     let committer: GroupCommitter
 
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String) throws(StoreError) {
+    /// Opens the database at `path` and brings its schema up to date. Only `import` creates one
+    /// (`mustExist: false`, the default); every other command passes `mustExist: true`, so a mistyped `--db`
+    /// is an error instead of a new empty database, and a file that is not a campaign database is left as it is.
+    public init(path: String, mustExist: Bool = false) throws(StoreError) {
         self.path = path
         var config = Configuration()
         config.busyMode = .timeout(10)
@@ -19,13 +21,21 @@ public final class CampaignStore: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        if mustExist && !FileManager.default.fileExists(atPath: path) { throw .noDatabase(path: path) }
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
+            // Checked before anything is written (the journal mode, the schema): an empty file or another
+            // program's database is not made into a campaign database.
+            if mustExist, try !queue.read({ db in try db.tableExists("grdb_migrations") && db.tableExists("jobs") }) {
+                throw StoreError.notCampaignDatabase(path: path)
+            }
             try queue.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
             try Self.migrator.migrate(queue)
             committer = GroupCommitter(queue: queue)
+        } catch let error as StoreError {
+            throw error
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error)")
         } catch {
@@ -127,6 +137,10 @@ public final class CampaignStore: Sendable {
 /// What went wrong with the database, in words a user can act on.
 public enum StoreError: Error, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
+    /// No file at the path a command that only reads or works a campaign was given.
+    case noDatabase(path: String)
+    /// A file that is not a campaign database (empty, or another program's).
+    case notCampaignDatabase(path: String)
     case database(any Error)
     case campaignNotFound(name: String, available: [String])
     case campaignNotChosen(available: [String])
@@ -135,6 +149,10 @@ public enum StoreError: Error, CustomStringConvertible {
         switch self {
         case .cannotOpen(let path, let reason):
             return "cannot open the database \(path): \(reason)"
+        case .noDatabase(let path):
+            return "no campaign database at \(path); campaign import creates one (or pass --db, or set CAMPAIGN_DB)"
+        case .notCampaignDatabase(let path):
+            return "\(path) is not a campaign database (campaign import creates one; it was left as it is)"
         case .database(let error):
             if let error = error as? DispatchStoreError { return error.description }
             if let error = error as? DatabaseError {

@@ -1,0 +1,81 @@
+import Foundation
+import Synchronization
+
+/// The calling window's answer for the jobs of one claim, each in its recipient's own zone.
+///
+/// Never the machine's zone: a job is called in the zone its row names, else the campaign's (the import's
+/// `--timezone`), else the run's `--timezone`. A job whose zone this host's zone database does not know, or
+/// that has no zone at all, is not called: it waits (`unknownZoneRecheck`) and the run reports it, because
+/// guessing a zone is how US contacts got called at 4 in the morning from a container set to UTC.
+public final class WindowAdmission: Sendable {
+    public let window: CallingWindow
+    public let runZone: TimeZone?
+    public let now: Date
+    /// Answers already worked out in this claim, by zone name: every job of a zone gets the same one.
+    private let answers = Mutex<[String: Date?]>([:])
+
+    /// How long a job whose zone is unknown waits before a run looks at it again. The zone database of a
+    /// host does not change during a run; the wait keeps such a job queued (not failed) for a run on a host
+    /// that knows its zone.
+    public static let unknownZoneRecheck: TimeInterval = 3600
+
+    public init(window: CallingWindow, runZone: TimeZone?, now: Date) {
+        self.window = window
+        self.runZone = runZone
+        self.now = now
+    }
+
+    /// The zone a job whose row and campaign name `name` is called in; `nil` when the name is unknown on this
+    /// host, or when no zone is named and the run gave none.
+    public static func zone(named name: String?, runZone: TimeZone?) -> TimeZone? {
+        guard let name else { return runZone }
+        return TimeZone(identifier: name)
+    }
+
+    /// `nil` when the job may start now, else the instant it waits for (its window's next opening, or a later
+    /// look when its zone is unknown).
+    public func until(zoneNamed name: String?) -> Date? {
+        let key = name ?? ""
+        if let known = answers.withLock({ $0[key] }) { return known }
+        let answer: Date?
+        if let zone = Self.zone(named: name, runZone: runZone) {
+            let allowed = window.nextAllowedStart(at: now, in: zone)
+            answer = allowed > now ? allowed : nil
+        } else {
+            answer = now.addingTimeInterval(Self.unknownZoneRecheck)
+        }
+        answers.withLock { $0[key] = answer }
+        return answer
+    }
+}
+
+/// The zones of a campaign's queued jobs as a run would call them: the row's zone, else the campaign's.
+public struct QueuedZones: Sendable, Equatable {
+    /// Queued jobs whose row and campaign name no zone.
+    public var unnamed: Int
+    /// Queued jobs by the zone they name.
+    public var named: [String: Int]
+
+    public init(unnamed: Int = 0, named: [String: Int] = [:]) {
+        self.unnamed = unnamed
+        self.named = named
+    }
+
+    /// Checks, before a run with a calling window places anything, that every queued job has a zone.
+    /// Returns the zones this host does not know, with their job counts (those jobs wait; the run says so).
+    public func checkForWindow(runZone: TimeZone?) throws(WindowZoneError) -> [String: Int] {
+        if runZone == nil && unnamed > 0 { throw WindowZoneError(jobsWithoutZone: unnamed) }
+        return named.filter { WindowAdmission.zone(named: $0.key, runZone: runZone) == nil }
+    }
+}
+
+/// `--window` without a zone for some jobs: a run refuses rather than use the machine's zone.
+public struct WindowZoneError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var jobsWithoutZone: Int
+
+    public var description: String {
+        "\(jobsWithoutZone) queued job(s) have no time zone (no timezone column in their row, no --timezone at "
+            + "import), and --window needs each recipient's local time: pass --timezone ZONE to campaign run "
+            + "(e.g. --timezone America/New_York) to call them in that zone, or import them with a timezone column"
+    }
+}
