@@ -41,6 +41,10 @@ struct SuppressCommand: ParsableCommand {
         if !list && numbers.isEmpty && file.isEmpty {
             throw ValidationError("give numbers to add, --file dnc.csv, or --list")
         }
+        // The reason is stored and printed by --list: no control character (an escape sequence) in it.
+        if let reason, let control = PromptTemplate.firstControlCharacter(in: reason) {
+            throw ValidationError("--reason holds \(control.location); write it as plain text")
+        }
     }
 
     func run() throws {

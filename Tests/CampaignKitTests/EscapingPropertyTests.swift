@@ -111,18 +111,18 @@ struct SpreadsheetGuardPropertyTests {
     func resultsCSV() throws {
         folder.write("prompt.txt", "Hi [name].")
         var csv = "name,phone,note\n"
-        for index in 0..<400 { csv += "n\(index),+1 415 555 \(String(format: "%04d", index)),x\n" }
+        for index in 0..<1000 { csv += "n\(index),+1 415 555 \(String(format: "%04d", index)),x\n" }
         folder.write("contacts.csv", csv)
         let store = try CampaignStore(path: folder.path("campaign.db"))
         let report = try ContactImporter(store: store).run(
             ImportRequest(
                 contactsPath: folder.path("contacts.csv"), promptPath: folder.path("prompt.txt"), campaignName: "c"))
-        try #require(report.committed && report.queued == 400)
+        try #require(report.committed && report.queued == 1000)
         // Replace every stored record by a random one that the reader accepts, as the import would store it.
         var random = SeededGenerator(seed: 0x4353_5647)
         var expected: [[String]] = []
         let records = folder.path("records.csv")
-        while expected.count < 400 {
+        while expected.count < 1000 {
             let record = (0..<3).map { _ in Self.field(&random) }.joined(separator: ",")
             if record.isEmpty { continue }
             FileManager.default.createFile(atPath: records, contents: Data(record.utf8))
@@ -155,7 +155,7 @@ struct SpreadsheetGuardPropertyTests {
             }
             row += 1
         }
-        #expect(row == 400)
+        #expect(row == 1000)
     }
 
     @Test("a stray quote in a bare field does not hide the next field from the guard")

@@ -119,7 +119,8 @@ struct SuppressEndToEndTests {
     func suppressCommandEdges() throws {
         let bad = try campaign(["suppress", "+1 415 555 2671", "nope"])
         #expect(bad.status == 65, "\(bad.stderr)")
-        #expect(bad.stderr.contains("argument:2: 'nope' is not a phone number"), "\(bad.stderr)")
+        #expect(
+            bad.stderr.contains("number 2, 'nope', is not a phone number; nothing was added"), "\(bad.stderr)")
         #expect(!dbExists)
         let missing = try campaign(["suppress", "--list"])
         #expect(missing.status == 1)
@@ -127,6 +128,7 @@ struct SuppressEndToEndTests {
         #expect(!dbExists)
         #expect(try campaign(["suppress"]).status == 2)
         #expect(try campaign(["suppress", "--list", "+14155552671"]).status == 2)
+        #expect(try campaign(["suppress", "+14155552671", "--reason", "a\u{1B}[2Jb"]).status == 2)
 
         let first = try campaign(["suppress", "+1 415 555 2671"])
         #expect(first.status == 0, "\(first.stderr)")

@@ -97,6 +97,7 @@ public enum ImportError: Error, CustomStringConvertible {
     case badSuppression(RowProblem)
     case cannotWrite(path: String, reason: String)
     case controlCharacter(path: String, CSVRecord.ControlCharacter)
+    case badSuppressedNumber(position: Int, value: String, reason: String)
 
     public var description: String {
         switch self {
@@ -130,6 +131,8 @@ public enum ImportError: Error, CustomStringConvertible {
             return "\(problem) (a suppression list must hold only valid numbers; fix or remove the line)"
         case .cannotWrite(let path, let reason):
             return "cannot write \(path): \(reason)"
+        case .badSuppressedNumber(let position, let value, let reason):
+            return "number \(position), '\(value)', is \(reason); nothing was added to the do-not-call list"
         case .controlCharacter(let path, let control):
             return "\(path):\(control.line): \(control.location); only tabs and line breaks may stand in the "
                 + "text: remove it"

@@ -36,14 +36,10 @@ public struct SuppressionList {
     /// `arguments` in E.164; the first that is not a valid number is refused, naming its position.
     public func normalize(arguments: [String]) throws -> [String] {
         try arguments.enumerated().map { index, value in
-            if let control = PromptTemplate.firstControlCharacter(in: value) {
-                throw ImportError.controlCharacter(path: "argument \(index + 1)", control)
-            }
             switch phones.normalize(value) {
             case .success(let phone): return phone.e164
             case .failure(let reason):
-                throw ImportError.badSuppression(
-                    RowProblem(file: "argument", line: index + 1, column: nil, message: "'\(value)' is \(reason)"))
+                throw ImportError.badSuppressedNumber(position: index + 1, value: value, reason: "\(reason)")
             }
         }
     }
