@@ -67,6 +67,18 @@ struct SuppressEndToEndTests {
         #expect(again.stdout.contains("0 numbers added, 2 already listed; 0 queued jobs"), "\(again.stdout)")
     }
 
+    @Test("an import stopped by an error after its list was saved keeps the list and says so")
+    func stoppedImportKeepsList() throws {
+        folder.write("prompt.txt", "Hi [nmae].")
+        folder.write("dnc.csv", "+1 212 555 0147\n")
+        folder.write("contacts.csv", Self.good)
+        let stopped = try campaign(["import", "contacts.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv"])
+        #expect(stopped.status == 65)
+        #expect(stopped.stderr.contains("placeholder [nmae]"), "\(stopped.stderr)")
+        #expect(stopped.stdout.contains("do-not-call list saved in campaign.db"), "\(stopped.stdout)")
+        #expect(try query("SELECT phone_e164 FROM suppressed") == ["+12125550147"])
+    }
+
     @Test("--dry-run with a list stores nothing and says what it would store")
     func dryRunList() throws {
         folder.write("contacts.csv", Self.good)
