@@ -151,7 +151,7 @@ public final class CSVReader {
             return
         }
         buffer.withUnsafeMutableBufferPointer { bytes in
-            data.copyBytes(to: UnsafeMutableBufferPointer(rebasing: bytes[end..<(end + data.count)]))
+            _ = data.copyBytes(to: UnsafeMutableBufferPointer(rebasing: bytes[end..<(end + data.count)]))
         }
         end += data.count
         if !checkedBOM && end >= 3 {
