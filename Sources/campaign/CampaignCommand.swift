@@ -12,10 +12,11 @@ struct CampaignCommand: AsyncParsableCommand {
             campaign import contacts.csv --prompt prompt.txt
             campaign run --max-parallel 5
             campaign report --csv results.csv
+            campaign suppress +14155550123 --reason "asked not to be called"
             """,
         subcommands: [
             ImportCommand.self, RunCommand.self, ReportCommand.self, ResolveCommand.self, ListCommand.self,
-            DemoCommand.self, SimulatorCommand.self,
+            DemoCommand.self, SimulatorCommand.self, SuppressCommand.self,
         ]
     )
 
@@ -67,6 +68,7 @@ enum ExitStatus {
             default: status = badData
             }
         case is StoreError, is DispatchError, is RunLockError, is DispatchStoreError, is ReportError: status = failure
+        case is OutputPathError: status = usage
         case is DurationParseError, is RetryPolicyError, is OutcomeRulesError, is CallingWindowError,
             is RatePacerError, is RunOptionError, is WindowZoneError:
             status = usage

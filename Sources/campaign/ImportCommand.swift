@@ -61,6 +61,13 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Where to write rejected and duplicate rows (default: <contacts>.rejects.csv beside the file).")
     var rejects: String?
 
+    @Option(help: "The longest CSV record accepted, in bytes; a longer one stops the import with its line.")
+    var maxRecordBytes: Int = CSVReader.defaultMaxRecordBytes
+
+    func validate() throws {
+        if maxRecordBytes < 1 { throw ValidationError("--max-record-bytes must be at least 1") }
+    }
+
     func run() throws {
         let campaignName = name ?? URL(fileURLWithPath: contacts).deletingPathExtension().lastPathComponent
         let request = ImportRequest(
@@ -68,18 +75,39 @@ struct ImportCommand: ParsableCommand {
             region: region,
             defaults: CallOptions(
                 language: language, voice: voice, from: from, transferTo: transferTo, timezone: timezone),
-            suppressPaths: suppress, skipInvalid: skipInvalid, dryRun: dryRun, rejectsPath: rejects)
+            suppressPaths: suppress, skipInvalid: skipInvalid, dryRun: dryRun, rejectsPath: rejects,
+            maxRecordBytes: maxRecordBytes)
+        do {
+            // Checked before anything is stored: the rejects file is written after the jobs are.
+            let inputs: [(path: String, what: String)] =
+                [(contacts, "the contacts file"), (prompt, "the prompt file")]
+                + suppress.map { ($0, "a do-not-call list") }
+            try OutputFile.check(request.effectiveRejectsPath, database: database.db, inputs: inputs)
+        } catch {
+            throw ExitStatus.report(error)
+        }
         let dbExisted = FileManager.default.fileExists(atPath: database.db)
         let report: ImportReport
+        // Saved on their own before the contacts are read: they hold whatever becomes of the import,
+        // and then the database they are in is kept.
+        var suppression = ContactImporter.SuppressionLists()
         do {
             // A dry run never creates the database: it validates against an in-memory copy of the schema.
             let store = try CampaignStore(path: dryRun && !dbExisted ? ":memory:" : database.db)
-            report = try ContactImporter(store: store).run(request)
+            let importer = ContactImporter(store: store)
+            suppression = try importer.saveSuppressionLists(request)
+            report = try importer.importContacts(request, suppression: suppression)
         } catch {
-            if !dbExisted && !dryRun { CampaignStore.remove(path: database.db) }
+            if let saved = suppression.saved {
+                print(ImportSummaryText.suppressionLine(saved, saved: true, database: database.db))
+            } else if !dbExisted && !dryRun {
+                CampaignStore.remove(path: database.db)
+            }
             throw ExitStatus.report(error)
         }
-        if !dbExisted && !report.committed && !dryRun { CampaignStore.remove(path: database.db) }
+        if !dbExisted && !report.committed && !dryRun && !report.suppressionSaved {
+            CampaignStore.remove(path: database.db)
+        }
         print(ImportSummaryText.render(report, request: request, database: database.db))
         if report.rejected > 0 && !(skipInvalid && report.committed) {
             throw ExitStatus.badData
@@ -122,10 +150,23 @@ enum ImportSummaryText {
                 "nothing imported: \(report.rejected) row\(report.rejected == 1 ? "" : "s") rejected. \(counts)")
             lines.append("fix the rows and import again, or pass --skip-invalid to import the valid rows")
         }
-        if report.newlySuppressedJobs > 0 {
-            lines.append("\(report.newlySuppressedJobs) queued jobs of earlier imports are now suppressed")
+        if let suppression = report.suppression {
+            lines.append(suppressionLine(suppression, saved: report.suppressionSaved, database: database))
         }
         if let file = report.rejectsFile { lines.append("rejected and duplicate rows: \(file)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// Exactly what the do-not-call lists stored, or in a dry run would store.
+    static func suppressionLine(_ result: SuppressionResult, saved: Bool, database: String) -> String {
+        func numbers(_ count: Int) -> String { "\(count) number\(count == 1 ? "" : "s")" }
+        func jobs(_ count: Int) -> String { "\(count) queued job\(count == 1 ? "" : "s")" }
+        if saved {
+            return "do-not-call list saved in \(database) (whatever becomes of the contacts): "
+                + "\(numbers(result.added)) added, \(result.alreadyListed) already listed; "
+                + "\(jobs(result.jobsSuppressed)) in earlier imports now suppressed"
+        }
+        return "dry run: the do-not-call list would add \(numbers(result.added)) "
+            + "(\(result.alreadyListed) already listed) and suppress \(jobs(result.jobsSuppressed)) of earlier imports"
     }
 }

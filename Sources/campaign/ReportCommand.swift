@@ -47,6 +47,9 @@ struct ReportCommand: ParsableCommand {
             throw ExitStatus.usage
         }
         do {
+            for output in [csv, html].compactMap({ $0 }) {
+                try OutputFile.check(output, database: database.db)
+            }
             let store = try CampaignStore(path: database.db, mustExist: true)
             let record = try store.resolveCampaign(campaign)
             let now = Date()

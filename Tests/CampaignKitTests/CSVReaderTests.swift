@@ -114,12 +114,60 @@ struct CSVReaderTests {
         #expect(count == 50_001)
         #expect(reader.bufferCapacity <= 8192)
     }
+
+    @Test(
+        "a quote that never closes, or one huge field, stops at the record cap with its line; memory stays flat",
+        arguments: ["n,phone\n1,2\n\"3,4\n", "n,phone\n1,2\n3,"])
+    func recordCap(start: String) throws {
+        let folder = TemporaryFolder()
+        var bytes = Array(start.utf8)
+        let filler = Array("5,+14155550123 and then some more text\n".utf8)
+        while bytes.count < 24_000_000 { bytes += start.hasSuffix(",") ? Array(repeating: 0x61, count: 4096) : filler }
+        let path = folder.write("big.csv", bytes: bytes)
+        let reader = try CSVReader(path: path, chunkSize: 1 << 16, maxRecordBytes: 1 << 20)
+        #expect(try reader.next()?.fields == ["n", "phone"])
+        #expect(try reader.next()?.fields == ["1", "2"])
+        #expect(throws: CSVError.recordTooLong(path: path, line: 3, limit: 1 << 20)) { try reader.next() }
+        #expect(reader.bufferCapacity <= 3 << 20)
+        #expect(CSVError.recordTooLong(path: "c.csv", line: 3, limit: 1 << 20).description.hasPrefix("c.csv:3: "))
+    }
+
+    @Test("a record just under the cap is read; the default cap is 1 MB")
+    func recordUnderCap() throws {
+        let value = String(repeating: "a", count: (1 << 20) - 10)
+        let rows = try records("h\n\"\(value)\"\nb\n", chunkSize: 4096)
+        #expect(rows.map(\.fields.first!.count) == [1, value.count, 1])
+    }
+
+    @Test(
+        "a C0 control character other than tab, CR, LF is found with its field, line and column",
+        arguments: [
+            ("a,b\nx,y\u{0}z\n", 1, 2, 4, 0), ("a,b\n\"x\ny\",\"p\nq\u{1B}\"\n", 1, 4, 2, 0x1B),
+            ("a,b\né\u{7},y\n", 0, 2, 2, 7), ("a,b\n\"x\"\u{1}z,y\n", 0, 2, 4, 1),
+        ])
+    func controlCharacters(text: String, field: Int, line: Int, column: Int, value: UInt8) throws {
+        let rows = try records(text)
+        try #require(rows.count == 2)
+        #expect(rows[0].controlCharacter == nil)
+        #expect(
+            rows[1].controlCharacter
+                == CSVRecord.ControlCharacter(field: field, line: line, column: column, value: value))
+    }
+
+    @Test("tab, CR and LF are not control characters to refuse")
+    func allowedWhitespace() throws {
+        let rows = try records("a,b\r\n\"x\r\ny\",\tz\r\n")
+        #expect(rows.map(\.controlCharacter) == [nil, nil])
+        #expect(rows[1].fields == ["x\r\ny", "\tz"])
+    }
 }
 
 extension CSVError {
     var path: String {
         switch self {
-        case .cannotRead(let path, _), .invalidUTF8(let path, _), .unterminatedQuote(let path, _): return path
+        case .cannotRead(let path, _), .invalidUTF8(let path, _), .unterminatedQuote(let path, _),
+            .recordTooLong(let path, _, _):
+            return path
         }
     }
 }

@@ -9,6 +9,37 @@ public struct CSVRecord: Sendable {
     public var raw: String
     /// A defect confined to this record (a quote in the wrong place); the record is rejected.
     public var problem: String?
+    /// The first C0 control character (other than tab, CR, LF) in a value; the record is rejected.
+    public var controlCharacter: ControlCharacter?
+
+    /// Where a control character stands: a NUL cuts C strings short, an escape sequence rewrites a terminal,
+    /// so neither may reach a prompt, the database or a report.
+    public struct ControlCharacter: Sendable, Equatable {
+        /// The field's position (0-based).
+        public var field: Int
+        /// The physical line (1-based) and the column on it (1-based, in Unicode scalars).
+        public var line: Int
+        public var column: Int
+        public var value: UInt8
+
+        public init(field: Int, line: Int, column: Int, value: UInt8) {
+            self.field = field
+            self.line = line
+            self.column = column
+            self.value = value
+        }
+
+        /// `U+001B at line 3, column 7`.
+        public var location: String {
+            "the control character U+\(String(format: "%04X", value)) at line \(line), column \(column)"
+        }
+
+        /// Whether `byte` is a C0 control character a value may not hold (tab, CR and LF may stand in text).
+        @inline(__always)
+        public static func isRefused(_ byte: UInt8) -> Bool {
+            byte < 0x20 && byte != 9 && byte != 10 && byte != 13
+        }
+    }
 }
 
 /// Why a CSV file cannot be read at all.
@@ -16,6 +47,7 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
     case cannotRead(path: String, reason: String)
     case invalidUTF8(path: String, line: Int)
     case unterminatedQuote(path: String, line: Int)
+    case recordTooLong(path: String, line: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -27,15 +59,25 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
         case .unterminatedQuote(let path, let line):
             return "\(path):\(line): a quoted field opens on this line and is never closed; "
                 + "close it with \" (a quote inside a quoted field is written twice: \"\")"
+        case .recordTooLong(let path, let line, let limit):
+            let size = limit % (1 << 20) == 0 ? "\(limit >> 20) MB" : "\(limit) bytes"
+            return "\(path):\(line): the record starting on this line is longer than \(size); most likely a quote "
+                + "opens a field here and never closes, so the rest of the file reads as one value. Close the "
+                + "quote (a quote inside a quoted field is written twice: \"\"), or shorten the value"
         }
     }
 }
 
 /// A streaming RFC 4180 reader: quoted fields, doubled quotes, commas and line breaks inside
 /// quotes, CRLF or LF, a missing final line break, and a UTF-8 byte-order mark. It holds one
-/// buffer of the file at a time, so memory stays flat however large the file is.
+/// buffer of the file at a time, so memory stays flat however large the file is. A record longer than
+/// `maxRecordBytes` (a quote that never closes turns the rest of the file into one) stops the reader
+/// with its line, so memory stays flat on malformed input too.
 public final class CSVReader {
     public let path: String
+    /// The longest record read; a longer one is `CSVError.recordTooLong`.
+    public let maxRecordBytes: Int
+    public static let defaultMaxRecordBytes = 1 << 20
     private let handle: FileHandle
     private var buffer: [UInt8]
     private var start = 0
@@ -45,8 +87,11 @@ public final class CSVReader {
     private var checkedBOM = false
     private let chunkSize: Int
 
-    public init(path: String, chunkSize: Int = 1 << 20) throws(CSVError) {
+    public init(path: String, chunkSize: Int = 1 << 20, maxRecordBytes: Int = defaultMaxRecordBytes)
+        throws(CSVError)
+    {
         self.path = path
+        self.maxRecordBytes = max(1, maxRecordBytes)
         self.chunkSize = chunkSize
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
@@ -70,7 +115,10 @@ public final class CSVReader {
                 switch try parseRecord() {
                 case .record(let record): return record
                 case .skipBlank: continue
-                case .needMore: break
+                case .needMore:
+                    if end - start > maxRecordBytes {
+                        throw .recordTooLong(path: path, line: nextLine, limit: maxRecordBytes)
+                    }
                 case .end: return nil
                 }
             }
@@ -103,7 +151,7 @@ public final class CSVReader {
             return
         }
         buffer.withUnsafeMutableBufferPointer { bytes in
-            data.copyBytes(to: UnsafeMutableBufferPointer(rebasing: bytes[end..<(end + data.count)]))
+            _ = data.copyBytes(to: UnsafeMutableBufferPointer(rebasing: bytes[end..<(end + data.count)]))
         }
         end += data.count
         if !checkedBOM && end >= 3 {
@@ -137,6 +185,9 @@ public final class CSVReader {
             var linesInside = 0
             var nonASCII = false
             var problem: String?
+            // The first refused control character: its offset and its field.
+            var control = -1
+            var controlField = 0
             let limit = end
             // Field loop.
             while true {
@@ -159,8 +210,16 @@ public final class CSVReader {
                             closed = true
                             break
                         }
-                        if byte == Self.lf { linesInside += 1 }
-                        if byte >= 0x80 { nonASCII = true }
+                        if byte < 0x20 {
+                            if byte == Self.lf {
+                                linesInside += 1
+                            } else if control < 0 && CSVRecord.ControlCharacter.isRefused(byte) {
+                                control = scan
+                                controlField = fields.count
+                            }
+                        } else if byte >= 0x80 {
+                            nonASCII = true
+                        }
                         scan += 1
                     }
                     if !closed {
@@ -193,6 +252,10 @@ public final class CSVReader {
                             && bytes[junkEnd] != Self.cr
                         {
                             if bytes[junkEnd] >= 0x80 { nonASCII = true }
+                            if control < 0 && CSVRecord.ControlCharacter.isRefused(bytes[junkEnd]) {
+                                control = junkEnd
+                                controlField = fields.count
+                            }
                             junkEnd += 1
                         }
                         if junkEnd >= limit && !atEOF { return .needMore }
@@ -210,7 +273,12 @@ public final class CSVReader {
                     while scan < limit {
                         let byte = bytes[scan]
                         if byte == Self.comma || byte == Self.lf || byte == Self.cr { break }
-                        if byte >= 0x80 { nonASCII = true }
+                        if byte >= 0x80 {
+                            nonASCII = true
+                        } else if byte < 0x20 && byte != 9 && control < 0 {
+                            control = scan
+                            controlField = fields.count
+                        }
                         scan += 1
                     }
                     if scan >= limit && !atEOF { return .needMore }
@@ -223,7 +291,8 @@ public final class CSVReader {
                     // End of file without a final line break.
                     return try finish(
                         bytes, fields, from: start, to: fieldEnd, next: fieldEnd,
-                        lines: linesInside, nonASCII: nonASCII, problem: problem, firstLine: firstLine)
+                        lines: linesInside, nonASCII: nonASCII, problem: problem, firstLine: firstLine,
+                        control: control, controlField: controlField)
                 }
                 let separator = bytes[fieldEnd]
                 if separator == Self.comma {
@@ -238,15 +307,17 @@ public final class CSVReader {
                 }
                 return try finish(
                     bytes, fields, from: start, to: fieldEnd, next: next, lines: linesInside,
-                    nonASCII: nonASCII, problem: problem, firstLine: firstLine)
+                    nonASCII: nonASCII, problem: problem, firstLine: firstLine, control: control,
+                    controlField: controlField)
             }
         }
     }
 
     private func finish(
         _ bytes: UnsafeBufferPointer<UInt8>, _ fields: [String], from: Int, to: Int, next: Int, lines: Int,
-        nonASCII: Bool, problem: String?, firstLine: Int
+        nonASCII: Bool, problem: String?, firstLine: Int, control: Int, controlField: Int
     ) throws(CSVError) -> Parsed {
+        if to - from > maxRecordBytes { throw .recordTooLong(path: path, line: firstLine, limit: maxRecordBytes) }
         let recordBytes = UnsafeBufferPointer(rebasing: bytes[from..<to])
         if nonASCII, let offset = Self.firstInvalidUTF8(recordBytes) {
             let linesBefore = recordBytes[0..<offset].reduce(0) { $0 + ($1 == Self.lf ? 1 : 0) }
@@ -256,7 +327,19 @@ public final class CSVReader {
         nextLine = firstLine + lines + 1
         if to == from { return .skipBlank }
         let raw = String(decoding: recordBytes, as: UTF8.self)
-        return .record(CSVRecord(line: firstLine, fields: fields, raw: raw, problem: problem))
+        var record = CSVRecord(line: firstLine, fields: fields, raw: raw, problem: problem)
+        if control >= 0 {
+            // Rare: count the lines before it, then the scalars (not UTF-8 continuation bytes) on its line.
+            var line = firstLine
+            var lineStart = from
+            for offset in from..<control where bytes[offset] == Self.lf {
+                line += 1
+                lineStart = offset + 1
+            }
+            let column = 1 + bytes[lineStart..<control].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+            record.controlCharacter = .init(field: controlField, line: line, column: column, value: bytes[control])
+        }
+        return .record(record)
     }
 
     /// The offset of the first byte that is not part of valid UTF-8, or nil when all of it is valid.
@@ -320,37 +403,71 @@ extension CSVReader {
     /// Splits one stored record (as `CSVRecord.raw` keeps it) into its fields.
     public static func parseLine(_ text: String) -> [String] {
         var fields: [String] = []
-        var field: [UInt8] = []
-        var inQuotes = false
-        var afterQuote = false
-        let bytes = Array(text.utf8)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if inQuotes {
-                if byte == quote {
-                    if index + 1 < bytes.count && bytes[index + 1] == quote {
-                        field.append(quote)
-                        index += 1
-                    } else {
-                        inQuotes = false
-                        afterQuote = true
-                    }
-                } else {
-                    field.append(byte)
-                }
-            } else if byte == comma {
-                fields.append(String(decoding: field, as: UTF8.self))
-                field.removeAll(keepingCapacity: true)
-                afterQuote = false
-            } else if byte == quote && field.isEmpty && !afterQuote {
-                inQuotes = true
-            } else {
-                field.append(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            forEachValue(bytes) { value in
+                fields.append(String(decoding: value, as: UTF8.self))
+                return true
             }
-            index += 1
         }
-        fields.append(String(decoding: field, as: UTF8.self))
         return fields
+    }
+
+    /// Calls `body` with each value of one stored record (as `CSVRecord.raw` keeps it), read by the rules
+    /// `next()` reads the file with: a field is quoted only when it starts with a quote (a quote anywhere
+    /// else is a character, as in `Screen 27"`), a doubled quote inside quotes is one quote, and text
+    /// after a closing quote is part of the value. `body` returns false to stop.
+    ///
+    /// Everything that decides per field on a stored record (`parseLine`, the spreadsheet guard) goes
+    /// through here, so it sees the fields the import saw; a second, looser splitter once took a stray
+    /// quote for an opening one and hid the next field from the guard. A value without doubled quotes or
+    /// trailing text is handed over in place, without a copy.
+    public static func forEachValue(
+        _ record: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
+    ) {
+        let count = record.count
+        var scratch: [UInt8] = []
+        var index = 0
+        while true {
+            var separator: Int
+            var keepGoing: Bool
+            if index < count && record[index] == quote {
+                var scan = index + 1
+                var doubled = false
+                while scan < count {
+                    if record[scan] == quote {
+                        if scan + 1 < count && record[scan + 1] == quote {
+                            doubled = true
+                            scan += 2
+                            continue
+                        }
+                        break
+                    }
+                    scan += 1
+                }
+                let close = min(scan, count)
+                let after = min(close + 1, count)
+                separator = after
+                while separator < count && record[separator] != comma { separator += 1 }
+                if !doubled && separator == after {
+                    keepGoing = body(UnsafeBufferPointer(rebasing: record[(index + 1)..<close]))
+                } else {
+                    scratch.removeAll(keepingCapacity: true)
+                    var read = index + 1
+                    while read < close {
+                        scratch.append(record[read])
+                        read += record[read] == quote ? 2 : 1
+                    }
+                    scratch.append(contentsOf: UnsafeBufferPointer(rebasing: record[after..<separator]))
+                    keepGoing = scratch.withUnsafeBufferPointer(body)
+                }
+            } else {
+                separator = index
+                while separator < count && record[separator] != comma { separator += 1 }
+                keepGoing = body(UnsafeBufferPointer(rebasing: record[index..<separator]))
+            }
+            if !keepGoing || separator >= count { return }
+            index = separator + 1
+        }
     }
 }

@@ -16,12 +16,14 @@ public struct ImportRequest: Sendable {
     public var rejectsPath: String?
     public var previewCount: Int
     public var maxListed: Int
+    /// The longest CSV record accepted (bytes); a longer one stops the import with its line.
+    public var maxRecordBytes: Int
 
     public init(
         contactsPath: String, promptPath: String, campaignName: String, phoneColumn: String? = nil,
         region: String? = nil, defaults: CallOptions = CallOptions(), suppressPaths: [String] = [],
         skipInvalid: Bool = false, dryRun: Bool = false, rejectsPath: String? = nil, previewCount: Int = 3,
-        maxListed: Int = 20
+        maxListed: Int = 20, maxRecordBytes: Int = CSVReader.defaultMaxRecordBytes
     ) {
         self.contactsPath = contactsPath
         self.promptPath = promptPath
@@ -35,6 +37,7 @@ public struct ImportRequest: Sendable {
         self.rejectsPath = rejectsPath
         self.previewCount = previewCount
         self.maxListed = maxListed
+        self.maxRecordBytes = maxRecordBytes
     }
 
     /// The rejects file's path when none was given: `contacts.csv` -> `contacts.rejects.csv`.
@@ -70,8 +73,11 @@ public struct ImportReport: Sendable {
     public var previews: [Preview] = []
     public var outsideSupportedDestinations = 0
     public var outsideSupportedExamples: [RowProblem] = []
-    /// Jobs of earlier imports that a new suppression list turned to `suppressed`.
-    public var newlySuppressedJobs = 0
+    /// What the `--suppress` lists stored (nil without lists): saved on their own before the contacts
+    /// were read, so they hold whatever becomes of the import; in a dry run, what they would store.
+    public var suppression: SuppressionResult?
+    /// True when `suppression` was committed (false in a dry run).
+    public var suppressionSaved = false
     public var rejectsFile: String?
 }
 
@@ -90,6 +96,8 @@ public enum ImportError: Error, CustomStringConvertible {
     case badOption(option: String, problem: String)
     case badSuppression(RowProblem)
     case cannotWrite(path: String, reason: String)
+    case controlCharacter(path: String, CSVRecord.ControlCharacter)
+    case badSuppressedNumber(position: Int, value: String, reason: String)
 
     public var description: String {
         switch self {
@@ -123,6 +131,11 @@ public enum ImportError: Error, CustomStringConvertible {
             return "\(problem) (a suppression list must hold only valid numbers; fix or remove the line)"
         case .cannotWrite(let path, let reason):
             return "cannot write \(path): \(reason)"
+        case .badSuppressedNumber(let position, let value, let reason):
+            return "number \(position), '\(value)', is \(reason); nothing was added to the do-not-call list"
+        case .controlCharacter(let path, let control):
+            return "\(path):\(control.line): \(control.location); only tabs and line breaks may stand in the "
+                + "text: remove it"
         }
     }
 }
@@ -147,7 +160,43 @@ public struct ContactImporter {
         return phoneColumnNames.lazy.compactMap { lowered.firstIndex(of: $0) }.first
     }
 
+    /// The `--suppress` lists of a request, read and, unless it is a dry run, saved.
+    public struct SuppressionLists: Sendable {
+        public var files: [(path: String, numbers: [String])] = []
+        /// What saving them stored; nil when nothing was saved (no lists, or a dry run).
+        public var saved: SuppressionResult?
+
+        public init() {}
+    }
+
+    /// Imports as `campaign import` does: the do-not-call lists first, committed on their own, then the contacts.
     public func run(_ request: ImportRequest) throws -> ImportReport {
+        try importContacts(request, suppression: try saveSuppressionLists(request))
+    }
+
+    /// Reads every `--suppress` list (all or nothing: one bad line refuses them all, nothing stored) and,
+    /// unless it is a dry run, commits them in their own transaction before any contact is read: a
+    /// do-not-call list must hold even when the import that brought it is refused.
+    public func saveSuppressionLists(_ request: ImportRequest) throws -> SuppressionLists {
+        var lists = SuppressionLists()
+        guard !request.suppressPaths.isEmpty else { return lists }
+        let region = try request.region ?? store.campaign(named: request.campaignName)?.region ?? "US"
+        let phones: PhoneNormalizer
+        do {
+            phones = try PhoneNormalizer(region: region)
+        } catch {
+            throw ImportError.badOption(option: "--region", problem: error.description)
+        }
+        let reader = SuppressionList(phones: phones)
+        lists.files = try request.suppressPaths.map { ($0, try reader.read($0)) }
+        if !request.dryRun {
+            lists.saved = try store.addSuppressed(lists.files.map { ($0.path, $0.numbers) }, now: now)
+        }
+        return lists
+    }
+
+    /// Validates and stores the contacts; `suppression` is what `saveSuppressionLists` returned.
+    public func importContacts(_ request: ImportRequest, suppression: SuppressionLists) throws -> ImportReport {
         let template: String
         do {
             template = try String(contentsOfFile: request.promptPath, encoding: .utf8)
@@ -155,6 +204,9 @@ public struct ContactImporter {
             throw ImportError.template(.cannotRead(path: request.promptPath, reason: "\(error.localizedDescription)"))
         }
         if template.isBlank { throw ImportError.template(.empty(path: request.promptPath)) }
+        if let control = PromptTemplate.firstControlCharacter(in: template) {
+            throw ImportError.template(.controlCharacter(path: request.promptPath, control))
+        }
         let existing = try store.campaign(named: request.campaignName)
         let phones: PhoneNormalizer
         do {
@@ -167,8 +219,11 @@ public struct ContactImporter {
         let reader: CSVReader
         let header: [String]
         do {
-            reader = try CSVReader(path: request.contactsPath)
+            reader = try CSVReader(path: request.contactsPath, maxRecordBytes: request.maxRecordBytes)
             guard let first = try reader.next() else { throw ImportError.emptyFile(path: request.contactsPath) }
+            if let control = first.controlCharacter {
+                throw ImportError.controlCharacter(path: request.contactsPath, control)
+            }
             header = first.fields
         } catch let error as CSVError {
             throw ImportError.csv(error)
@@ -190,10 +245,6 @@ public struct ContactImporter {
         } catch {
             throw ImportError.template(error)
         }
-        let suppressionFiles = try request.suppressPaths.map { path in
-            (path, try readSuppressionList(path, phones: phones))
-        }
-
         // About 64 bytes a contact: only used to decide whether this import is a bulk load.
         let bytes = (try? FileManager.default.attributesOfItem(atPath: request.contactsPath)[.size] as? Int) ?? 0
         return try store.importContacts(
@@ -202,8 +253,12 @@ public struct ContactImporter {
             var report = ImportReport()
             report.campaign = request.campaignName
             report.createdCampaign = created
-            for (path, numbers) in suppressionFiles {
-                report.newlySuppressedJobs += try session.suppress(numbers, source: path)
+            if let saved = suppression.saved {
+                report.suppression = saved
+                report.suppressionSaved = true
+            } else if !suppression.files.isEmpty {
+                // A dry run: stored here only to count, inside the transaction that is rolled back.
+                report.suppression = try session.suppress(suppression.files.map { ($0.path, $0.numbers) })
             }
             let validator = RowValidator(
                 file: request.contactsPath, header: header, phoneColumn: phoneColumn, template: bound,
@@ -389,41 +444,6 @@ public struct ContactImporter {
             }
         }
     }
-
-    /// Reads a do-not-call list: a CSV with a phone column, or one number a line with no header.
-    func readSuppressionList(_ path: String, phones: PhoneNormalizer) throws -> [String] {
-        do {
-            let reader = try CSVReader(path: path)
-            guard let first = try reader.next() else { return [] }
-            var column = 0
-            var numbers: [String] = []
-            if let named = Self.namedPhoneColumn(first.fields) {
-                column = named
-            } else if first.fields.count == 1 {
-                numbers.append(try suppressedNumber(first, column: 0, path: path, phones: phones))
-            } else {
-                throw ImportError.noPhoneColumn(path: path, available: first.fields)
-            }
-            while let record = try reader.next() {
-                numbers.append(try suppressedNumber(record, column: column, path: path, phones: phones))
-            }
-            return numbers
-        } catch let error as CSVError {
-            throw ImportError.csv(error)
-        }
-    }
-
-    private func suppressedNumber(_ record: CSVRecord, column: Int, path: String, phones: PhoneNormalizer) throws
-        -> String
-    {
-        let value = column < record.fields.count ? record.fields[column] : ""
-        switch phones.normalize(value) {
-        case .success(let phone): return phone.e164
-        case .failure(let reason):
-            throw ImportError.badSuppression(
-                RowProblem(file: path, line: record.line, column: nil, message: "'\(value)' is \(reason)"))
-        }
-    }
 }
 
 extension RowProblem {
@@ -453,18 +473,21 @@ struct RejectsWriter {
 
     mutating func write(line: Int, problem: [String], fields: [String]) throws {
         if handle == nil {
-            let temp = path + ".partial"
-            guard FileManager.default.createFile(atPath: temp, contents: nil),
-                let handle = FileHandle(forWritingAtPath: temp)
-            else {
+            let temp: String
+            do {
+                let created = try OutputFile.createTemporary(beside: path)
+                handle = FileHandle(fileDescriptor: created.fd, closeOnDealloc: true)
+                temp = created.path
+            } catch {
                 throw ImportError.cannotWrite(
-                    path: temp, reason: "the folder is not writable (choose another with --rejects)")
+                    path: path, reason: "the folder is not writable (choose another with --rejects)")
             }
-            self.handle = handle
             temporary = temp
-            buffer = CSVWriter.record(["line", "problem"] + header) + "\r\n"
+            buffer = CSVWriter.record((["line", "problem"] + header).map(SpreadsheetSafety.neutralized)) + "\r\n"
         }
-        buffer += CSVWriter.record([String(line), problem.joined(separator: "; ")] + fields) + "\r\n"
+        // Guarded like the results CSV: a rejected row is opened in a spreadsheet to be fixed.
+        let cells = [String(line), problem.joined(separator: "; ")] + fields
+        buffer += CSVWriter.record(cells.map(SpreadsheetSafety.neutralized)) + "\r\n"
         if buffer.utf8.count > 1 << 16 { flush() }
     }
 
@@ -480,8 +503,10 @@ struct RejectsWriter {
         try? handle.close()
         self.handle = nil
         self.temporary = nil
-        if rename(temporary, path) != 0 {
-            throw ImportError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        do {
+            try OutputFile.commit(temporary, to: path)
+        } catch .cannotWrite(_, let reason) {
+            throw ImportError.cannotWrite(path: path, reason: reason)
         }
         return path
     }

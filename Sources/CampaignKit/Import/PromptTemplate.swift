@@ -118,6 +118,7 @@ public enum TemplateError: Error, Equatable, CustomStringConvertible {
     case emptyPlaceholder(file: String, line: Int)
     case cannotRead(path: String, reason: String)
     case empty(path: String)
+    case controlCharacter(path: String, CSVRecord.ControlCharacter)
 
     public var description: String {
         switch self {
@@ -135,7 +136,30 @@ public enum TemplateError: Error, Equatable, CustomStringConvertible {
             return "\(path): cannot read the prompt: \(reason)"
         case .empty(let path):
             return "\(path): the prompt is empty; write what the agent should say and do"
+        case .controlCharacter(let path, let control):
+            return "\(path):\(control.line): \(control.location); a prompt may hold tabs and line breaks but no "
+                + "other control character (a NUL would cut it short when sent): remove it"
         }
+    }
+}
+
+extension PromptTemplate {
+    /// The first C0 control character of `text` other than tab, CR and LF, with its line and column.
+    public static func firstControlCharacter(in text: String) -> CSVRecord.ControlCharacter? {
+        var line = 1
+        var column = 0
+        for byte in text.utf8 {
+            if byte == 10 {
+                line += 1
+                column = 0
+                continue
+            }
+            if byte & 0xC0 != 0x80 { column += 1 }
+            if CSVRecord.ControlCharacter.isRefused(byte) {
+                return .init(field: 0, line: line, column: column, value: byte)
+            }
+        }
+        return nil
     }
 }
 

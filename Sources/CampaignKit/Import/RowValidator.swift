@@ -84,6 +84,12 @@ public struct RowValidator: Sendable {
             problems.append(RowProblem(file: file, line: record.line, column: column, message: message))
         }
         if let csvProblem = record.problem { problem(nil, csvProblem) }
+        if let control = record.controlCharacter {
+            problem(
+                control.field < header.count ? header[control.field] : nil,
+                "\(control.location); a value may hold tabs and line breaks but no other control character "
+                    + "(a NUL would cut the prompt short): remove it")
+        }
         guard record.fields.count == header.count else {
             problem(
                 nil,

@@ -22,6 +22,7 @@ public enum HTMLReport {
             <html lang="en">
             <head>
             <meta charset="utf-8">
+            <meta http-equiv="Content-Security-Policy" content="\(contentSecurityPolicy)">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Campaign \(escape(summary.campaign))</title>
             <style>\(style)</style>
@@ -203,34 +204,59 @@ public enum HTMLReport {
     }
 
     /// Text made safe for HTML element content and attribute values.
+    ///
+    /// Escaped byte by byte, not by `Character`: a grapheme cluster can hold a markup character after a
+    /// prepend character (`"\u{0600}<"` is one `Character`, equal to neither `"<"` nor anything else), so
+    /// comparing characters let a server-chosen `<img onerror>` through. The five bytes are ASCII and never
+    /// part of another scalar's UTF-8, so every other byte is copied as it is.
     static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
+        let utf8 = text.utf8
+        guard utf8.contains(where: isMarkup) else { return text }
+        var result: [UInt8] = []
+        result.reserveCapacity(utf8.count + 16)
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): result += Array("&amp;".utf8)
+            case UInt8(ascii: "<"): result += Array("&lt;".utf8)
+            case UInt8(ascii: ">"): result += Array("&gt;".utf8)
+            case UInt8(ascii: "\""): result += Array("&quot;".utf8)
+            case UInt8(ascii: "'"): result += Array("&#39;".utf8)
+            default: result.append(byte)
             }
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
+
+    @inline(__always)
+    private static func isMarkup(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+            || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+    }
+
+    /// The page runs nothing and fetches nothing: inline style and `data:` images only. A second line of
+    /// defence should text ever get past `escape`.
+    static let contentSecurityPolicy =
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 }
 
 extension HTMLReport {
     /// Writes `html` to `path` through a temporary file, so a reader never sees half a page.
     public static func write(_ html: String, to path: String) throws(ReportError) {
-        let temporary = path + ".partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(html.utf8)) else {
-            throw .cannotWrite(path: path, reason: "the folder is missing or not writable")
+        let (fd, temporary) = try OutputFile.createTemporary(beside: path)
+        var output = ByteWriter(fd: fd, path: path)
+        output.append(html)
+        do {
+            try output.flush()
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
         }
-        guard rename(temporary, path) == 0 else {
+        guard close(fd) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw .cannotWrite(path: path, reason: reason)
         }
+        try OutputFile.commit(temporary, to: path)
     }
 }

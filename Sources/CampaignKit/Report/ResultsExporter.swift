@@ -24,11 +24,7 @@ public struct ResultsExporter {
     /// Writes the CSV to `path` (through a temporary file, renamed when complete); returns the row count.
     @discardableResult
     public func write(campaign: CampaignRecord, to path: String) throws -> Int {
-        let temporary = path + ".partial"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else {
-            throw ReportError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-        }
+        let (fd, temporary) = try OutputFile.createTemporary(beside: path)
         var output = ByteWriter(fd: fd, path: path)
         var count = 0
         let safe = spreadsheetSafe
@@ -40,10 +36,12 @@ public struct ResultsExporter {
                 row.withBytes(0) { record in
                     guard let record else { return }
                     if safe && SpreadsheetSafety.recordNeedsChange(record) {
-                        let fields = CSVReader.parseLine(String(decoding: record, as: UTF8.self))
-                        for (index, field) in fields.enumerated() {
-                            if index > 0 { output.append(byte: SpreadsheetSafety.comma) }
-                            Array(field.utf8).withUnsafeBufferPointer { output.appendField($0, prefix: true) }
+                        var first = true
+                        CSVReader.forEachValue(record) { value in
+                            if !first { output.append(byte: SpreadsheetSafety.comma) }
+                            first = false
+                            output.appendField(value, prefix: true)
+                            return true
                         }
                     } else {
                         output.append(record)
@@ -66,11 +64,12 @@ public struct ResultsExporter {
             unlink(temporary)
             throw error
         }
-        guard close(fd) == 0, rename(temporary, path) == 0 else {
+        guard close(fd) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw ReportError.cannotWrite(path: path, reason: reason)
         }
+        try OutputFile.commit(temporary, to: path)
         return count
     }
 }

@@ -42,48 +42,15 @@ public enum SpreadsheetSafety {
 
     /// Whether any field of `record` (one RFC 4180 record, as `jobs.row_csv` holds it) needs the prefix.
     ///
-    /// One pass over the bytes without building fields, so the export can copy the record verbatim in the
-    /// common case and only split the rare record that needs changing.
+    /// The fields are the import reader's (`CSVReader.forEachValue`), so the decision is per field as the
+    /// file was read, without building strings; the export copies the record verbatim in the common case
+    /// and only rewrites the rare record that needs changing.
     public static func recordNeedsChange(_ record: UnsafeBufferPointer<UInt8>) -> Bool {
-        let count = record.count
-        var index = 0
-        while true {
-            // At the start of a field.
-            var quoted = false
-            var content = index
-            if content < count && record[content] == quote {
-                quoted = true
-                content += 1
-            }
-            var scan = content
-            if content < count, isTrigger(record[content]) {
-                let first = record[content]
-                guard first == UInt8(ascii: "+") || first == UInt8(ascii: "-") else { return true }
-                // A number-like value is safe; anything else in it (a doubled quote included) is not.
-                while scan < count {
-                    let byte = record[scan]
-                    if quoted && byte == quote {
-                        if scan + 1 < count && record[scan + 1] == quote { return true }
-                        break
-                    }
-                    if !quoted && byte == comma { break }
-                    if !isNumberByte(byte) { return true }
-                    scan += 1
-                }
-            }
-            // Skip to the comma that ends this field.
-            var inQuotes = quoted
-            while scan < count {
-                let byte = record[scan]
-                if byte == quote {
-                    inQuotes.toggle()
-                } else if byte == comma && !inQuotes {
-                    break
-                }
-                scan += 1
-            }
-            if scan >= count { return false }
-            index = scan + 1
+        var needs = false
+        CSVReader.forEachValue(record) { value in
+            needs = needsPrefix(value)
+            return !needs
         }
+        return needs
     }
 }

@@ -214,20 +214,11 @@ public final class ImportSession {
         return file ?? "an earlier import"
     }
 
-    /// Adds numbers to the suppression list and marks every job still waiting to be dialled for
-    /// them as suppressed, in any campaign.
-    public func suppress(_ numbers: [String], source: String) throws -> Int {
-        let statement = try db.makeStatement(
-            sql: "INSERT INTO suppressed (phone_e164, source, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-        for number in numbers {
-            try statement.execute(arguments: [number, source, now])
-        }
-        try db.execute(
-            sql: """
-                UPDATE jobs SET status = 'suppressed', updated_at = ?
-                WHERE status = 'queued' AND phone_e164 IN (SELECT phone_e164 FROM suppressed)
-                """, arguments: [now])
-        return db.changesCount
+    /// Adds numbers to the suppression list inside this import's transaction and marks every job
+    /// still waiting to be dialled for them as suppressed, in any campaign. `campaign import` saves its
+    /// lists on their own first (`CampaignStore.addSuppressed`); a dry run counts with this one.
+    public func suppress(_ lists: [(source: String, numbers: [String])]) throws -> SuppressionResult {
+        try CampaignStore.addSuppressed(db, lists, now: now)
     }
 
     /// Every suppressed number.
