@@ -63,7 +63,7 @@ enum ExitStatus {
             }
         case is StoreError, is DispatchError, is RunLockError, is DispatchStoreError, is ReportError: status = failure
         case is DurationParseError, is RetryPolicyError, is OutcomeRulesError, is CallingWindowError,
-            is RatePacerError, is RunOptionError:
+            is RatePacerError, is RunOptionError, is APIAccessError, is FileDescriptorLimitError:
             status = usage
         default: status = failure
         }

@@ -30,6 +30,11 @@ public struct DispatchConfiguration: Sendable {
     public var breakerThreshold: Int
     /// How long an open breaker stops placements before one probe call is tried.
     public var breakerCooldown: Duration
+    /// POSTs in a row rejected with the same status and message that stop the run (a campaign-wide cause).
+    public var repeatedRejectionLimit = 3
+    /// With `noWait`, a pause (Retry-After, the breaker, `--rate`) longer than this with nothing in flight
+    /// ends the run like a wait for a retry does.
+    public var noWaitPauseLimit: Duration = .seconds(60)
 
     public init(
         maxParallel: Int = 5, pollInterval: Duration = .seconds(5), pollJitter: Double = 0.2,
