@@ -70,7 +70,8 @@ enum ExitStatus {
         case is StoreError, is DispatchError, is RunLockError, is DispatchStoreError, is ReportError: status = failure
         case is OutputPathError: status = usage
         case is DurationParseError, is RetryPolicyError, is OutcomeRulesError, is CallingWindowError,
-            is RatePacerError, is RunOptionError, is WindowZoneError:
+            is RatePacerError, is RunOptionError, is WindowZoneError, is APIAccessError,
+            is FileDescriptorLimitError:
             status = usage
         default: status = failure
         }

@@ -5,11 +5,13 @@ import Foundation
 struct ResolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
-        abstract: "Settle jobs left 'unknown' (a call may have been placed): requeue them or mark them done.",
+        abstract:
+            "Settle jobs left 'unknown' (a call may have been placed): requeue them or mark them done; requeue failed jobs.",
         discussion: """
             A job is unknown when the API's answer to placing its call was lost, so the person may or may \
             not have been called. campaign never redials these by itself. Check (e.g. in Poku's dashboard), \
-            then: --requeue to call again on the next run, or --done to close the job.
+            then: --requeue to call again on the next run, or --done to close the job. --requeue also takes \
+            failed jobs by id (e.g. rejected by the API for a cause since fixed).
             """
     )
 
@@ -18,7 +20,7 @@ struct ResolveCommand: ParsableCommand {
     @Option(help: "The campaign (default: the only one in the database).")
     var campaign: String?
 
-    @Flag(help: "Queue the jobs again: the next run calls them.")
+    @Flag(help: "Queue the jobs again (unknown jobs, or failed ones given by id): the next run calls them.")
     var requeue = false
 
     @Flag(help: "Mark the jobs done: they are not called again.")

@@ -78,8 +78,20 @@ struct RunCommand: AsyncParsableCommand {
             """)
     var maxCallDuration = "30m"
 
+    @Flag(
+        name: .customLong("allow-insecure-http"),
+        help: "Allow a plain http:// --api-url to a host that is not this machine (the key is sent unencrypted).")
+    var allowInsecureHTTP = false
+
     func run() async throws {
-        let apiKey = ProcessInfo.processInfo.environment["POKU_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let apiKey: String?
+        do {
+            apiKey = try APIAccess.key(fromEnvironment: ProcessInfo.processInfo.environment["POKU_API_KEY"])
+            if !simulate { _ = try APIAccess.baseURL(apiUrl, allowInsecureHTTP: allowInsecureHTTP) }
+            try FileDescriptorBudget.ensure(maxParallel: maxParallel, descriptorsPerCall: simulate ? 2 : 1)
+        } catch {
+            throw ExitStatus.report(error)
+        }
         if apiKey == nil && !simulate {
             printError(
                 "error: no API key: set the environment variable POKU_API_KEY, or pass --simulate to rehearse "
@@ -125,7 +137,8 @@ struct RunCommand: AsyncParsableCommand {
         let connection: CallingConnection
         do {
             connection = try await CallingConnection.make(
-                simulate: simulate, apiURL: apiUrl, apiKey: apiKey, maxParallel: maxParallel,
+                simulate: simulate, apiURL: apiUrl, allowInsecureHTTP: allowInsecureHTTP, apiKey: apiKey,
+                maxParallel: maxParallel,
                 simulation: PokuSimulator.Configuration(
                     seed: simulateSeed, callDuration: .uniform(mean: try DurationParser().parse(simulateCallDuration))))
         } catch {
@@ -228,7 +241,8 @@ struct CallingConnection {
     /// starts in this process on a free loopback port and the real HTTP client talks to it, so a
     /// rehearsal exercises the same code as a real campaign. The key is passed through, never printed.
     static func make(
-        simulate: Bool, apiURL: String, apiKey: String?, maxParallel: Int, simulation: PokuSimulator.Configuration
+        simulate: Bool, apiURL: String, allowInsecureHTTP: Bool = false, apiKey: String?, maxParallel: Int,
+        simulation: PokuSimulator.Configuration
     ) async throws -> CallingConnection {
         let connections = max(64, maxParallel + 8)
         if simulate {
@@ -241,9 +255,7 @@ struct CallingConnection {
                 await simulator.shutdown()
             }
         }
-        guard let url = URL(string: apiURL), url.scheme == "https" || url.scheme == "http", url.host != nil else {
-            throw RunOptionError("--api-url \(apiURL) is not an http(s) URL")
-        }
+        let url = try APIAccess.baseURL(apiURL, allowInsecureHTTP: allowInsecureHTTP)
         let client = PokuClient(configuration: .init(baseURL: url, maxConnections: connections), apiKey: apiKey ?? "")
         return CallingConnection(client: client) { await client.shutdown() }
     }

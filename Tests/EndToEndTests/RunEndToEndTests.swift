@@ -138,8 +138,8 @@ struct RunEndToEndTests {
         let serverErrorJob = try #require(jobs[serverError]?.id)
         let resolve = try await fixture.binary(["resolve", "--requeue", String(serverErrorJob)])
         #expect(resolve.status == 0, "\(resolve.stderr)")
-        // The failed (400) job is not unknown: resolve refuses it rather than requeueing it silently.
-        let refused = try await fixture.binary(["resolve", "--requeue", String(try #require(jobs[badRequest]?.id))])
+        // The failed (400) job is not unknown: resolve refuses to close it as done (--requeue would take it).
+        let refused = try await fixture.binary(["resolve", "--done", String(try #require(jobs[badRequest]?.id))])
         #expect(refused.status != 0)
         let third = try await fixture.run(["--max-parallel", "2"])
         #expect(third.status == 0, "\(third.stderr)")

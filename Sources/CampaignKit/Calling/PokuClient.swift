@@ -45,6 +45,7 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
 
     public let configuration: Configuration
     private let apiKey: String
+    private let redactor: SecretRedactor
     private let http: HTTPClient
     /// Bodies beyond this are not an answer Poku would send; reading stops there.
     private static let maxBodyBytes = 4 << 20
@@ -52,6 +53,7 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
     public init(configuration: Configuration, apiKey: String) {
         self.configuration = configuration
         self.apiKey = apiKey
+        self.redactor = SecretRedactor(secret: apiKey)
         var httpConfiguration = HTTPClient.Configuration(
             // A redirected POST could be sent twice; Poku never redirects, so a redirect is an error.
             redirectConfiguration: .disallow,
@@ -94,11 +96,27 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
     // MARK: CallingClient
 
     public func placeCall(_ request: CallRequest) async throws(CallingError) -> PlacedCall {
+        do {
+            return try await placeCallUnredacted(request)
+        } catch {
+            throw redactor.clean(error)
+        }
+    }
+
+    public func status(of interactionID: String) async throws(CallingError) -> CallStatusReport {
+        do {
+            return try await statusUnredacted(of: interactionID)
+        } catch {
+            throw redactor.clean(error)
+        }
+    }
+
+    private func placeCallUnredacted(_ request: CallRequest) async throws(CallingError) -> PlacedCall {
         let body: Data
         do {
             body = try JSONEncoder().encode(request)
         } catch {
-            throw .rejected(status: 0, message: "the request could not be encoded: \(error)")
+            throw .notSent(reason: "the request could not be encoded: \(error)")
         }
         let timeout =
             request.waitForCallEnd == true ? configuration.waitForCallEndTimeout : configuration.requestTimeout
@@ -110,30 +128,35 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         else {
             throw .outcomeUnknown(status: answer.status, reason: "the answer to POST /calls is unreadable")
         }
+        // The call was placed; an id that cannot go into a URL path (`..`, `a/b`) cannot be followed, and
+        // the person must not be called again on a guess: the job becomes unknown, with the id shown.
+        guard Self.isUsableInteractionID(id) else {
+            throw .outcomeUnknown(
+                status: answer.status,
+                reason: "the API answered with an unusable interaction id '\(ServerText.line(String(id.prefix(140))))' "
+                    + "(not 1-128 of A-Z a-z 0-9 . _ -); the call may have been placed")
+        }
         let raw = String(decoding: answer.body, as: UTF8.self)
         let call = object["call"] as? [String: Any]
-        let summary = object["response"] as? String
-        let recording = call?["recordingUrl"] as? String ?? object["recordingUrl"] as? String
+        let summary = (object["response"] as? String).map(ServerText.text)
+        let recording = (call?["recordingUrl"] as? String ?? object["recordingUrl"] as? String).map(ServerText.line)
         let completion =
             (summary != nil || call != nil)
             ? CallCompletion(summary: summary, recordingURL: recording, rawJSON: raw) : nil
         return PlacedCall(interactionID: id, completion: completion, rawJSON: raw)
     }
 
-    public func status(of interactionID: String) async throws(CallingError) -> CallStatusReport {
-        // Interaction ids are UUIDs: only an id with other characters needs escaping for the path.
-        let plain = interactionID.utf8.allSatisfy {
-            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
-                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_")
-                || $0 == UInt8(ascii: "~")
+    private func statusUnredacted(of interactionID: String) async throws(CallingError) -> CallStatusReport {
+        // Only an id placeCall accepted goes into the path: `..` or a slash would address another resource.
+        guard Self.isUsableInteractionID(interactionID) else {
+            throw .rejected(
+                status: 0,
+                message:
+                    "interaction id '\(ServerText.line(String(interactionID.prefix(140))))' is not usable in a URL; "
+                    + "nothing was sent")
         }
-        let escaped =
-            plain
-            ? interactionID
-            : interactionID.addingPercentEncoding(
-                withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? interactionID
         let answer = try await send(
-            .GET, path: "/interactions/\(escaped)/status", body: nil, timeout: configuration.requestTimeout
+            .GET, path: "/interactions/\(interactionID)/status", body: nil, timeout: configuration.requestTimeout
         )
         guard (200..<300).contains(answer.status) else {
             throw Self.classify(answer, endpoint: .status(interactionID), now: configuration.now())
@@ -152,7 +175,17 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
             return CallStatusReport(
                 state: .ended(event.map { Self.completion(fromEvent: $0, rawJSON: raw) }), rawJSON: raw)
         default:
-            throw .outcomeUnknown(status: answer.status, reason: "unknown call status '\(state)'")
+            throw .outcomeUnknown(status: answer.status, reason: "unknown call status '\(ServerText.line(state))'")
+        }
+    }
+
+    /// 1-128 of `[A-Za-z0-9._-]`, and not `.` or `..`: what can stand as one URL path segment unescaped.
+    static func isUsableInteractionID(_ id: String) -> Bool {
+        let bytes = id.utf8
+        guard (1...128).contains(bytes.count), id != ".", id != ".." else { return false }
+        return bytes.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_")
         }
     }
 
@@ -169,7 +202,9 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
             rawJSON
             ?? (try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return CallCompletion(summary: fields["summary"] as? String, recordingURL: recording, rawJSON: raw)
+        return CallCompletion(
+            summary: (fields["summary"] as? String).map(ServerText.text), recordingURL: recording.map(ServerText.line),
+            rawJSON: raw)
     }
 
     static func jsonObject(_ data: Data) -> [String: Any]? {
@@ -202,15 +237,18 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
+        // One deadline for the whole exchange: AsyncHTTPClient's own covers only the response head, and a
+        // body that stalls after it must not hold a slot (and a `dialing` job) forever.
+        let deadline = NIODeadline.now() + Self.timeAmount(timeout)
         let response: HTTPClientResponse
         do {
-            response = try await http.execute(request, timeout: Self.timeAmount(timeout))
+            response = try await http.execute(request, deadline: deadline)
         } catch {
             throw Self.classify(transportError: error)
         }
         let status = Int(response.status.code)
         do {
-            let buffer = try await response.body.collect(upTo: Self.maxBodyBytes)
+            let buffer = try await Self.collect(response.body, deadline: deadline)
             return Answer(status: status, headers: response.headers, body: Data(buffer.readableBytesView))
         } catch {
             // The status line arrived, so the request was sent; for an error status the status
@@ -219,6 +257,24 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
                 throw .outcomeUnknown(status: status, reason: "the answer's body was lost: \(error)")
             }
             return Answer(status: status, headers: response.headers, body: Data())
+        }
+    }
+
+    /// The body, up to `maxBodyBytes`, or an error once `deadline` passes (reading is cancelled, which
+    /// closes the connection).
+    private static func collect(_ body: HTTPClientResponse.Body, deadline: NIODeadline) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: maxBodyBytes) }
+            group.addTask {
+                let left = deadline - NIODeadline.now()
+                try await Task.sleep(nanoseconds: UInt64(max(0, left.nanoseconds)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let buffer = first else {
+                throw HTTPClientError.deadlineExceeded
+            }
+            return buffer
         }
     }
 
@@ -235,6 +291,10 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         case 404:
             if case .status(let id) = endpoint { return .interactionNotFound(id) }
             return .rejected(status: 404, message: message)
+        case 501:
+            // "Not Implemented": the server does not serve this method here, so nothing was placed. The
+            // dispatcher stops the run on it, as on a 404 or 405 to POST /calls (a wrong --api-url).
+            return .rejected(status: 501, message: message)
         case 429:
             return .rateLimited(
                 status: 429, retryAfter: RetryAfter.parse(answer.headers.first(name: "Retry-After"), now: now))
@@ -273,10 +333,13 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         case let error as HTTPClientError:
             switch error {
             case .connectTimeout, .getConnectionFromPoolTimeout, .invalidURL, .emptyHost, .emptyScheme,
-                .alreadyShutdown, .socksHandshakeTimeout, .httpProxyHandshakeTimeout, .tlsHandshakeTimeout:
+                .alreadyShutdown, .socksHandshakeTimeout, .httpProxyHandshakeTimeout, .tlsHandshakeTimeout,
+                .missingSocketPath, .traceRequestWithBody:
                 return .notSent(reason: reason)
             default:
-                if error.description.contains("unsupportedScheme") { return .notSent(reason: reason) }
+                // Refused while the request was being validated, before any connection was used.
+                let validation = ["unsupportedScheme", "invalidHeaderFieldNames", "invalidHeaderFieldValues"]
+                if validation.contains(where: error.description.contains) { return .notSent(reason: reason) }
                 return .outcomeUnknown(status: nil, reason: reason)
             }
         case is NIOConnectionError, is SocketAddressError:
@@ -285,7 +348,11 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
             if case .connectTimeout = error { return .notSent(reason: reason) }
             return .outcomeUnknown(status: nil, reason: reason)
         case let error as IOError:
-            let connectErrnos: Set<Int32> = [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT]
+            // Errors of socket() and connect(): no connection existed, so no byte of the request left.
+            // EMFILE/ENFILE/ENOBUFS come only from creating a descriptor, never from writing to one.
+            let connectErrnos: Set<Int32> = [
+                ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT, EMFILE, ENFILE, ENOBUFS,
+            ]
             if connectErrnos.contains(error.errnoCode) { return .notSent(reason: reason) }
             return .outcomeUnknown(status: nil, reason: reason)
         default:

@@ -35,6 +35,11 @@ public struct DispatchConfiguration: Sendable {
     /// endpoint failing for ever, must not hold a slot for ever. Past it the job becomes `unknown` with its
     /// interactionId and a review reason; the call is never redialled.
     public var maxCallDuration: Duration = .seconds(30 * 60)
+    /// POSTs in a row rejected with the same status and message that stop the run (a campaign-wide cause).
+    public var repeatedRejectionLimit = 3
+    /// With `noWait`, a pause (Retry-After, the breaker, `--rate`) longer than this with nothing in flight
+    /// ends the run like a wait for a retry does.
+    public var noWaitPauseLimit: Duration = .seconds(60)
 
     public init(
         maxParallel: Int = 5, pollInterval: Duration = .seconds(5), pollJitter: Double = 0.2,

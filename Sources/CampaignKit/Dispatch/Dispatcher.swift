@@ -115,6 +115,21 @@ public final class Dispatcher: Sendable {
         if let (until, failures) = opened { emit(.circuitOpened(until: until, failures: failures)) }
     }
 
+    /// Statuses to POST /calls that mean the URL serves no such endpoint: 404, 405, 501.
+    static let endpointMissingStatuses: Set<Int> = [404, 405, 501]
+
+    /// Counts a rejection of a POST: how many in a row (no call placed in between) had this status and message.
+    func noteRejection(status: Int, message: String) -> Int {
+        withHealth { health in
+            if let last = health.lastRejection, last.status == status, last.message == message {
+                health.lastRejection?.count += 1
+            } else {
+                health.lastRejection = (status, message, 1)
+            }
+            return health.lastRejection?.count ?? 1
+        }
+    }
+
     /// Pauses every slot until `until` (429, 503 with Retry-After, the API unreachable).
     func pauseAll(until: Date, reason: String) {
         let later = withHealth { health -> Bool in
@@ -139,7 +154,10 @@ public final class Dispatcher: Sendable {
             return await placementFailed(job, intent: intent, error: error)
         }
         noteAPIAnswered()
-        withHealth { $0.consecutiveRateLimits = 0 }
+        withHealth {
+            $0.consecutiveRateLimits = 0
+            $0.lastRejection = nil
+        }
         let call = FollowedCall(
             jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber, phone: job.phone,
             interactionID: placed.interactionID, startedAt: postedAt)
@@ -176,6 +194,20 @@ public final class Dispatcher: Sendable {
             switch error {
             case .rejected(let status, let message):
                 noteAPIAnswered()
+                if Self.endpointMissingStatuses.contains(status) {
+                    // POST /calls is not served at this URL: every job would get the same answer. Stop
+                    // like a refused key, with this job as it was.
+                    try await guarded(store.undoAttemptIntent(intent, now: now), job, "not placed")
+                    return .fatal(.endpointRefused(status: status, message: message))
+                }
+                if noteRejection(status: status, message: message) >= configuration.repeatedRejectionLimit {
+                    // The same refusal for several jobs in a row is about the campaign (its prompt, its
+                    // options, the account), not about one contact: stop before it fails every job.
+                    try await guarded(store.undoAttemptIntent(intent, now: now), job, "not placed")
+                    return .fatal(
+                        .repeatedRejection(status: status, message: message, jobs: configuration.repeatedRejectionLimit)
+                    )
+                }
                 try await guarded(
                     store.recordRejected(intent, httpStatus: status, message: message, now: now), job, "rejected")
                 emit(.rejected(jobID: job.id, phone: job.phone, message: message))
@@ -195,6 +227,16 @@ public final class Dispatcher: Sendable {
                 noteAPIAnswered()
                 try await guarded(store.undoAttemptIntent(intent, now: now), job, "not placed")
                 return .fatal(.outOfCredits(message: message))
+            case .rateLimited(let status, let retryAfter)
+            where retryAfter.map({ $0 > RetryAfter.longestPause }) ?? false:
+                // Hours, or a date years ahead: not a pause but a stop. The job is left due, no attempt used.
+                noteAPIAnswered()
+                try await guarded(store.undoAttemptIntent(intent, now: now), job, "not placed")
+                let asked = retryAfter ?? RetryAfter.longestPause
+                return .fatal(
+                    .retryAfterTooLong(
+                        status: status, until: now.addingTimeInterval(asked.seconds),
+                        capped: asked >= RetryAfter.cap))
             case .rateLimited(let status, let retryAfter):
                 noteAPIAnswered()
                 // Without Retry-After, each 429 in a row doubles the pause (up to 5 minutes).
@@ -366,6 +408,8 @@ struct PoolHealth: Sendable {
     var consecutiveFailures = 0
     /// 429s in a row without a call placed in between, for the back-off when no Retry-After is given.
     var consecutiveRateLimits = 0
+    /// The last rejection of a POST and how many POSTs in a row got exactly it; cleared by a placed call.
+    var lastRejection: (status: Int, message: String, count: Int)?
     /// While set, no call starts before it; after it, one probe call may start.
     var breakerOpenUntil: Date?
     var probeInFlight = false
@@ -452,6 +496,13 @@ struct PoolLoop {
             }
             let idle = inFlight == 0 && !claimInFlight && pendingEnds.isEmpty
             if idle && !mayBeDue && nextDue == nil { break }
+            if configuration.noWait, idle, mayBeDue, let gate,
+                gate.timeIntervalSince(now) > configuration.noWaitPauseLimit.seconds
+            {
+                // A long pause with nothing in flight: --no-wait does not sleep through it either.
+                group.cancelAll()
+                return await counts().map { .waiting(until: gate, $0) }
+            }
             // Nothing more can start now: wait for a claim or a call to end, a stop, or the next instant
             // something may start.
             var wake: Date? = nil

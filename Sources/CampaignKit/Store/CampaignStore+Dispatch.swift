@@ -583,8 +583,10 @@ extension CampaignStore {
     }
 
     /// Settles `unknown` jobs a person has checked: `jobIDs` nil means every unknown job of the campaign.
-    /// Returns the number of jobs changed; ids that are not unknown jobs of the campaign are listed in
-    /// the error instead of being ignored silently.
+    /// `requeue` also takes `failed` jobs named by id (a rejection whose cause is fixed, a wrong URL), never
+    /// all of them at once: a failed job may have used every attempt on purpose.
+    /// Returns the number of jobs changed; ids that do not fit are listed in the error instead of being
+    /// ignored silently.
     @discardableResult
     public func resolveUnknown(
         campaign: CampaignRecord, jobIDs: [Int64]?, action: ResolveAction, now: Date
@@ -595,10 +597,18 @@ extension CampaignStore {
                 try Int64.fetchAll(
                     db, sql: "SELECT id FROM jobs WHERE campaign_id = ? AND status = 'unknown'",
                     arguments: [campaign.id]))
+            let failed =
+                action == .requeue && jobIDs != nil
+                ? Set(
+                    try Int64.fetchAll(
+                        db, sql: "SELECT id FROM jobs WHERE campaign_id = ? AND status = 'failed'",
+                        arguments: [campaign.id])) : []
             let targets: [Int64]
             if let jobIDs {
-                let wrong = jobIDs.filter { !unknown.contains($0) }
-                guard wrong.isEmpty else { throw DispatchStoreError.notUnknown(jobIDs: wrong) }
+                let wrong = jobIDs.filter { !unknown.contains($0) && !failed.contains($0) }
+                guard wrong.isEmpty else {
+                    throw DispatchStoreError.notUnknown(jobIDs: wrong, failedAllowed: action == .requeue)
+                }
                 targets = jobIDs
             } else {
                 targets = unknown.sorted()
@@ -609,7 +619,8 @@ extension CampaignStore {
                     try db.execute(
                         sql: """
                             UPDATE jobs SET status = 'queued', next_attempt_at = NULL, review_reason = NULL,
-                                updated_at = ? WHERE id = ?
+                                error = CASE WHEN status = 'failed' THEN NULL ELSE error END,
+                                updated_at = ? WHERE id = ? AND status IN ('unknown', 'failed')
                             """, arguments: [stamp, jobID])
                 case .done:
                     try db.execute(
@@ -627,15 +638,16 @@ extension CampaignStore {
 /// A dispatch operation that does not fit the job's current state.
 public enum DispatchStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case jobNotQueued(jobID: Int64)
-    case notUnknown(jobIDs: [Int64])
+    /// `failedAllowed`: the action also takes failed jobs (`--requeue`), and these are neither.
+    case notUnknown(jobIDs: [Int64], failedAllowed: Bool = false)
 
     public var description: String {
         switch self {
         case .jobNotQueued(let jobID):
             return "job \(jobID) is no longer queued; another run may be working this database"
-        case .notUnknown(let jobIDs):
-            return "not unknown jobs of this campaign: \(jobIDs.map(String.init).joined(separator: ", ")); "
-                + "campaign report lists the jobs that need review"
+        case .notUnknown(let jobIDs, let failedAllowed):
+            return "not \(failedAllowed ? "unknown or failed" : "unknown") jobs of this campaign: "
+                + "\(jobIDs.map(String.init).joined(separator: ", ")); campaign report lists the jobs that need review"
         }
     }
 }

@@ -2,8 +2,16 @@ import Foundation
 
 /// Times as the database stores them: UTC ISO-8601 with milliseconds, which sorts as text.
 public enum Timestamp {
+    /// The latest instant the format can hold; `string` never writes past it.
+    public static let latest = Date(timeIntervalSince1970: 253_402_300_799.999)
+
+    /// Always 24 characters, years 1970 to 9999: a date outside (a server's Retry-After in the year 12026,
+    /// a NaN) is clamped, never written as a 25-character string that sorts before every real time and
+    /// reads back as nothing, which parked a job forever while runs said "finished".
     public static func string(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let interval = date.timeIntervalSince1970
+        let clamped = interval.isNaN ? 0 : min(max(interval, 0), latest.timeIntervalSince1970)
+        let millis = Int64((clamped * 1000).rounded(.down))
         var seconds = time_t(millis / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
