@@ -122,6 +122,7 @@ struct RunCommand: AsyncParsableCommand {
                 // A rehearsal never changes the database it rehearses: it works on a copy that is thrown away.
                 let copy = try Rehearsal(of: store)
                 print("rehearsal on a temporary copy of \(database.db): the campaign database is not changed")
+                fflush(nil)
                 store = copy.store
                 rehearsal = copy
                 lock = try RunLock.acquire(store: store)
