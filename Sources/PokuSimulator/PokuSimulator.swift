@@ -94,6 +94,13 @@ public final class PokuSimulator: Sendable {
         }
         try await Task.sleep(until: call.endsAt, clock: .continuous)
     }
+
+    /// Ends a call now, whatever its drawn duration: a test sees a call `pending` for as long as it needs,
+    /// on a loaded machine too, then ends it. Its status answers `ended` from here on (a `waitForCallEnd`
+    /// POST already held keeps its own end). Throws `unknownInteraction` for an id never placed.
+    public func endCall(_ interactionID: String) async throws {
+        guard await state.endCall(interactionID) else { throw PokuSimulatorError.unknownInteraction(interactionID) }
+    }
 }
 
 /// Why the simulator could not do what was asked.

@@ -82,6 +82,13 @@ actor SimulatorState {
 
     func call(_ id: String) -> SimulatedCall? { calls[id] }
 
+    func endCall(_ id: String) -> Bool {
+        guard calls[id] != nil else { return false }
+        let now = ContinuousClock.now
+        if let end = calls[id]?.endsAt, end > now { calls[id]?.endsAt = now }
+        return true
+    }
+
     private func inProgress(at now: ContinuousClock.Instant) -> Int {
         activeEnds.reduce(0) { $0 + ($1 > now ? 1 : 0) }
     }

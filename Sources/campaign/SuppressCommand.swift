@@ -60,13 +60,7 @@ struct SuppressCommand: ParsableCommand {
         }
         do {
             // Every number is checked before the database is opened: nothing is stored, or created, for a bad one.
-            let phones: PhoneNormalizer
-            do {
-                phones = try PhoneNormalizer(region: region)
-            } catch {
-                throw ImportError.badOption(option: "--region", problem: error.description)
-            }
-            let reader = SuppressionList(phones: phones)
+            let reader = try SuppressionList(region: region)
             var lists: [(source: String, numbers: [String])] = []
             if !numbers.isEmpty {
                 lists.append((reason ?? "command line", try reader.normalize(arguments: numbers)))

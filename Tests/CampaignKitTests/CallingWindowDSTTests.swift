@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CampaignKit
+import TestSupport
 
 /// The calling window on the days clocks change, where a wall-clock time happens twice (fall back) or never
 /// (spring forward). Failing closed means no instant is ever admitted whose local wall time is outside the

@@ -10,7 +10,8 @@ import Testing
     @Test(arguments: [PokuSimulator.CompletionEventForm.wrapped, .bare])
     func asyncCallIsPendingThenEndsWithItsCompletion(form: PokuSimulator.CompletionEventForm) async throws {
         let configuration = PokuSimulator.Configuration(
-            callDuration: .fixed(.milliseconds(400)), completionEventForm: form,
+            // Long enough never to end by itself while the test runs; the test ends it.
+            callDuration: .fixed(.seconds(3600)), completionEventForm: form,
             script: FaultScript(outcomes: [Self.number: .answered])
         )
         try await withSimulator(configuration) { simulator, client in
@@ -18,7 +19,7 @@ import Testing
             #expect(placed.completion == nil)
             #expect(try await client.status(of: placed.interactionID).state == .pending)
 
-            try await simulator.waitForCallEnd(placed.interactionID)
+            try await simulator.endCall(placed.interactionID)
             let report = try await client.status(of: placed.interactionID)
             guard case .ended(let completion?) = report.state else {
                 Issue.record("expected an ended call with a completion, got \(report.state)")

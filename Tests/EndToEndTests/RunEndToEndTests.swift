@@ -230,7 +230,7 @@ struct RunEndToEndTests {
             weights: .init(answered: 2, voicemail: 1, busy: 1, noAnswer: 1))
         defer { Task { await fixture.simulator.shutdown() } }
         let flags = ["--max-parallel", "3", "--poll-interval", "50ms", "--retry-delay", "100ms", "--max-attempts", "3"]
-        var random = SplitMix64(seed: 20_261_124)
+        var random = SeededGenerator(seed: 20_261_124)
         var kills = 0
         for _ in 0..<15 {
             let placedBefore = await fixture.simulator.ledger().callsPlaced
@@ -469,18 +469,5 @@ struct RunEndToEndTests {
                 (fields["recordingUrl"] as? String) ?? ((fields["call"] as? [String: Any])?["recordingUrl"] as? String)
             return (fields["summary"] as? String, recording)
         }
-    }
-}
-
-/// A small seeded generator, so the kill moments are the same on every run of the test.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -181,13 +181,7 @@ public struct ContactImporter {
         var lists = SuppressionLists()
         guard !request.suppressPaths.isEmpty else { return lists }
         let region = try request.region ?? store.campaign(named: request.campaignName)?.region ?? "US"
-        let phones: PhoneNormalizer
-        do {
-            phones = try PhoneNormalizer(region: region)
-        } catch {
-            throw ImportError.badOption(option: "--region", problem: error.description)
-        }
-        let reader = SuppressionList(phones: phones)
+        let reader = try SuppressionList(region: region)
         lists.files = try request.suppressPaths.map { ($0, try reader.read($0)) }
         if !request.dryRun {
             lists.saved = try store.addSuppressed(lists.files.map { ($0.path, $0.numbers) }, now: now)

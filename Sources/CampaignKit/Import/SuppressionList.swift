@@ -5,6 +5,15 @@ import Foundation
 public struct SuppressionList {
     public let phones: PhoneNormalizer
 
+    /// For the numbers of `region` (the `--region` option): a region libphonenumber does not know is a bad option.
+    public init(region: String) throws(ImportError) {
+        do {
+            self.init(phones: try PhoneNormalizer(region: region))
+        } catch {
+            throw ImportError.badOption(option: "--region", problem: error.description)
+        }
+    }
+
     public init(phones: PhoneNormalizer) {
         self.phones = phones
     }
