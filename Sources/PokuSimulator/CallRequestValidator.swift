@@ -1,6 +1,6 @@
 import Foundation
 
-/// Checks a POST /calls body exactly as poku-api.md describes it, so a client that drifts from
+/// Checks a POST /calls body exactly as docs/poku-api.md describes it, so a client that drifts from
 /// the contract fails in tests rather than against the real API.
 enum CallRequestValidator {
     /// A body that passed validation.

@@ -78,7 +78,7 @@ extension PokuSimulator {
         }
     }
 
-    /// Which of the two `completionEvent` forms poku-api.md allows the simulator sends.
+    /// Which of the two `completionEvent` forms docs/poku-api.md allows the simulator sends.
     public enum CompletionEventForm: String, Sendable, Equatable {
         /// `{"eventType": "call.conversation.ended", "payload": {...}}`
         case wrapped

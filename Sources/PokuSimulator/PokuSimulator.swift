@@ -5,7 +5,7 @@ import NIOCore
 import UnixSignals
 
 /// A fake Poku calling API over real HTTP on a loopback port: it validates requests as
-/// poku-api.md says, places simulated calls that end on their own, injects scripted faults and
+/// docs/poku-api.md says, places simulated calls that end on their own, injects scripted faults and
 /// keeps a ledger of every request, so the client and the dispatcher can be tested (and campaigns
 /// rehearsed) without an account and without a phone ringing.
 public final class PokuSimulator: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// The HTTP face of the simulator: poku-api.md's two endpoints plus `/_sim/` control endpoints.
+/// The HTTP face of the simulator: docs/poku-api.md's two endpoints plus `/_sim/` control endpoints.
 struct SimulatorRoutes: Sendable {
     let state: SimulatorState
 

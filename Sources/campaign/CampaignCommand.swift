@@ -21,7 +21,7 @@ struct CampaignCommand: AsyncParsableCommand {
     )
 
     /// Like ArgumentParser's own entry point, but a command line it cannot parse exits with 2,
-    /// the status DESIGN.md gives bad usage (ArgumentParser would use 64).
+    /// the status docs/ARCHITECTURE.md ("Exit statuses") gives bad usage (ArgumentParser would use 64).
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -46,7 +46,7 @@ struct DatabaseOptions: ParsableArguments {
     var db: String = ProcessInfo.processInfo.environment["CAMPAIGN_DB"] ?? "campaign.db"
 }
 
-/// Exit statuses, chosen here and nowhere else (DESIGN.md "Exit statuses").
+/// Exit statuses, chosen here and nowhere else (docs/ARCHITECTURE.md, "Exit statuses").
 enum ExitStatus {
     static let failure = ExitCode(1)
     static let usage = ExitCode(2)

@@ -33,7 +33,7 @@ struct ResolveCommand: ParsableCommand {
     var jobIDs: [Int64] = []
 
     func run() throws {
-        // Checked here rather than in validate() so that bad usage exits 2, as DESIGN.md's exit statuses say
+        // Checked here rather than in validate() so that bad usage exits 2 (docs/ARCHITECTURE.md, "Exit statuses")
         // (ArgumentParser's validation failures exit 64).
         guard requeue != done else {
             printError("error: choose one of --requeue (call again) or --done (close the jobs)")

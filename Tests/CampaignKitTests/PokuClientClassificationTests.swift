@@ -29,7 +29,7 @@ import Testing
         #expect(ErrorShape(PokuClient.classify(transportError: error)).kind == expected)
     }
 
-    /// Status codes with no request behind them, straight from the table in poku-api.md.
+    /// Status codes with no request behind them, straight from the table in docs/poku-api.md.
     @Test(
         arguments: [
             (400, PokuClient.Endpoint.placeCall, nil, ErrorShape("rejected", 400)),

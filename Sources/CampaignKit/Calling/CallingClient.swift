@@ -12,7 +12,7 @@ public protocol CallingClient: Sendable {
     func status(of interactionID: String) async throws(CallingError) -> CallStatusReport
 }
 
-/// The body of POST /calls (poku-api.md). Unset optional fields are omitted from the JSON.
+/// The body of POST /calls (docs/poku-api.md). Unset optional fields are omitted from the JSON.
 public struct CallRequest: Sendable, Equatable, Codable {
     public var prompt: String
     public var to: String
@@ -82,7 +82,7 @@ public struct CallStatusReport: Sendable, Equatable {
     }
 }
 
-/// A failed request, classified as poku-api.md's error table says.
+/// A failed request, classified as docs/poku-api.md ("How every answer is classified") says.
 public enum CallingError: Error, Sendable, Equatable {
     /// 400 or 422: the request was invalid; no call was placed. The job fails, not retried.
     case rejected(status: Int, message: String)

@@ -5,7 +5,7 @@ import NIOHTTP1
 import NIOPosix
 
 /// The real `CallingClient`: Poku's HTTP API over AsyncHTTPClient, every failure classified as
-/// poku-api.md's error table says, above all whether a call may have been placed.
+/// docs/poku-api.md ("How every answer is classified") says, above all whether a call may have been placed.
 ///
 /// The API key is held here and only ever written into the `Authorization` header; descriptions,
 /// mirrors and errors show `Bearer ***`. Redirects are refused (a followed POST could dial twice).
@@ -191,7 +191,7 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
 
     // MARK: decoding
 
-    /// A `completionEvent` in either form poku-api.md allows: wrapped in `payload`, or bare.
+    /// A `completionEvent` in either form docs/poku-api.md allows: wrapped in `payload`, or bare.
     /// `recordingUrl` is looked for in the fields and in a nested `call` object.
     static func completion(fromEvent event: [String: Any], rawJSON: String? = nil) -> CallCompletion {
         let fields = event["payload"] as? [String: Any] ?? event
@@ -278,7 +278,7 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         }
     }
 
-    /// An HTTP error status, per poku-api.md's table.
+    /// An HTTP error status, per docs/poku-api.md's table ("How every answer is classified").
     static func classify(_ answer: Answer, endpoint: Endpoint, now: Date) -> CallingError {
         let message = errorMessage(answer)
         switch answer.status {

@@ -26,7 +26,7 @@ public struct CallOptions: Sendable, Equatable {
         case timezone
     }
 
-    /// Languages the API accepts (poku-api.md).
+    /// Languages the API accepts (docs/poku-api.md, "Languages and destinations").
     public static let languages: Set<String> = [
         "en-US", "de-DE", "es-ES", "hi-IN", "fr-FR", "ja-JP", "pt-PT", "zh-CN", "ru-RU", "it-IT", "ko-KR", "nl-NL",
         "pl-PL", "tr-TR", "vi-VN", "ro-RO", "bg-BG", "ca-ES", "th-TH", "da-DK", "fi-FI", "el-GR", "hu-HU", "id-ID",

@@ -34,7 +34,7 @@ public enum PhoneProblem: Error, Equatable, CustomStringConvertible {
 public struct PhoneNormalizer: Sendable {
     public let region: String
 
-    /// Country calling codes Poku places voice calls to (poku-api.md, "Supported destinations").
+    /// Country calling codes Poku places voice calls to (docs/poku-api.md, "Languages and destinations").
     public static let supportedCountryCodes: Set<Int> = [1, 61, 55, 33, 49, 972, 39, 352, 47, 351, 34, 44]
 
     public init(region: String) throws(PhoneRegionError) {
