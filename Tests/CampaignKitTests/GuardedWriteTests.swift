@@ -79,8 +79,9 @@ struct GuardedWriteTests {
             jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber,
             result: EndedCall(outcome: "answered", summary: "hi", recordingURL: nil, rawJSON: nil),
             disposition: .retry(at: now + 60), at: now + 1)
-        let claim = try await store.claimDueJobs(campaign: test.campaign, now: now + 1, limit: 0, recordingFirst: [end])
-        #expect(claim.staleEnds == [end])
+        let claim = try await store.claimDueJobs(
+            campaign: test.campaign, now: now + 1, limit: 0, recordingFirst: [.ended(end)])
+        #expect(claim.recorded == [.stale])
         #expect(try Self.everything(store) == before)
     }
 
@@ -95,7 +96,7 @@ struct GuardedWriteTests {
             jobID: job.id, attemptID: first.attemptID, attemptNumber: 1,
             result: EndedCall(outcome: "no_answer", summary: nil, recordingURL: nil, rawJSON: nil),
             disposition: .retry(at: now + 1), at: now)
-        _ = try await store.claimDueJobs(campaign: test.campaign, now: now, limit: 0, recordingFirst: [end])
+        _ = try await store.claimDueJobs(campaign: test.campaign, now: now, limit: 0, recordingFirst: [.ended(end)])
         let second = try await store.recordAttemptIntent(jobID: job.id, now: now + 2)
         #expect(try await store.recordPlaced(second, interactionID: "reused", rawJSON: nil, now: now + 2) == .applied)
         let recovery = try store.recoverAtStart(campaign: test.campaign, now: now + 3)

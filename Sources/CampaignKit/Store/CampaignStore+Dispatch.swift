@@ -1,181 +1,6 @@
 import Foundation
 import GRDB
 
-/// A queued job the dispatcher may dial next, with everything its POST needs.
-public struct DueJob: Sendable, Equatable {
-    public var id: Int64
-    public var phone: String
-    /// Attempts already used (before this one).
-    public var attempts: Int
-    /// The request body, with row overrides applied over the campaign defaults.
-    public var request: CallRequest
-    /// The recipient's IANA zone: the row's, else the campaign's; `nil` leaves it to the run's default.
-    public var timeZone: String?
-}
-
-/// What one claim took from the queue, in one transaction.
-public struct Claim: Sendable, Equatable {
-    /// Jobs whose intent is committed: each must now be placed (or its intent answered otherwise).
-    public var started: [StartedJob] = []
-    /// Jobs outside their calling window, left queued until the date given.
-    public var postponed: [PostponedJob] = []
-    /// Ends recorded first whose jobs had changed under this run: refused, not written.
-    public var staleEnds: [CallEnd] = []
-    /// When the next queued job is due after the claim (`distantPast`: one is due now); `nil` when none is
-    /// queued.
-    public var nextDue: Date?
-}
-
-public struct StartedJob: Sendable, Equatable {
-    public var job: DueJob
-    public var intent: AttemptIntent
-}
-
-public struct PostponedJob: Sendable, Equatable {
-    public var job: DueJob
-    public var until: Date
-}
-
-/// The row written before a POST: the proof that a call may be under way.
-public struct AttemptIntent: Sendable, Equatable {
-    public var jobID: Int64
-    public var attemptID: Int64
-    /// The job's attempt count including this one (what retry policy counts).
-    public var attemptNumber: Int
-    /// The job's `last_attempt_at` before the intent, restored if the intent is undone.
-    var previousLastAttemptAt: String?
-    /// The job's `updated_at` before the intent, restored with it: an undone intent leaves no trace on the job.
-    var previousUpdatedAt: String? = nil
-    /// The job's `next_attempt_at` before the intent (a retry's due time), restored with it.
-    var previousNextAttemptAt: String? = nil
-
-    var attempt: AttemptRef { AttemptRef(jobID: jobID, attemptID: attemptID, attemptNumber: attemptNumber) }
-}
-
-/// A placed call being followed by its interactionId.
-public struct FollowedCall: Sendable, Equatable {
-    public var jobID: Int64
-    public var attemptID: Int64
-    public var attemptNumber: Int
-    public var phone: String
-    public var interactionID: String
-    /// When its intent was committed: `--max-call-duration` counts from here.
-    public var startedAt: Date
-
-    var attempt: AttemptRef { AttemptRef(jobID: jobID, attemptID: attemptID, attemptNumber: attemptNumber) }
-}
-
-/// Which attempt of which job a write is about: what every write after a POST is guarded on.
-struct AttemptRef: Sendable, Equatable {
-    var jobID: Int64
-    var attemptID: Int64
-    var attemptNumber: Int
-}
-
-/// Whether a guarded write found the job as its writer left it (`applied`), or found it changed by someone
-/// else and changed nothing (`stale`): a stale write is logged, never applied and never retried blindly.
-public enum GuardedWrite: Sendable, Equatable {
-    case applied
-    case stale
-}
-
-/// What `recoverAtStart` found from an earlier run.
-public struct Recovery: Sendable, Equatable {
-    /// Jobs found in `dialing`: the process died between the intent and the POST's answer. Now `unknown`.
-    public var unknownJobIDs: [Int64]
-    /// Jobs found `in_progress`, to follow again by interactionId (never to redial).
-    public var inProgress: [FollowedCall]
-    /// `in_progress` calls placed through another API than this run's (by API): not followed here, never
-    /// redialled; a run on that API follows them.
-    public var placedElsewhere: [String: Int] = [:]
-}
-
-/// How an ended call leaves its job.
-public enum EndDisposition: Sendable, Equatable {
-    case completed
-    case retry(at: Date)
-    /// Attempts used up on a retryable outcome.
-    case failed(reason: String)
-}
-
-/// A call's end as the dispatcher records it: the attempt's result and the job's next state.
-public struct CallEnd: Sendable, Equatable {
-    public var jobID: Int64
-    public var attemptID: Int64
-    /// The job's attempt count this call was placed as (the guard of every write about it).
-    public var attemptNumber: Int
-    public var result: EndedCall
-    public var disposition: EndDisposition
-    public var at: Date
-    /// The POST's answer when it came only at the call's end (`waitForCallEnd`): recorded with the end, so
-    /// the job goes from `dialing` to its end state in one commit.
-    public var placed: PlacedAnswer?
-
-    public init(
-        jobID: Int64, attemptID: Int64, attemptNumber: Int, result: EndedCall, disposition: EndDisposition, at: Date,
-        placed: PlacedAnswer? = nil
-    ) {
-        self.jobID = jobID
-        self.attemptID = attemptID
-        self.attemptNumber = attemptNumber
-        self.result = result
-        self.disposition = disposition
-        self.at = at
-        self.placed = placed
-    }
-}
-
-/// The answer to a POST: the call's interactionId and the JSON as received.
-public struct PlacedAnswer: Sendable, Equatable {
-    public var interactionID: String
-    public var rawJSON: String?
-
-    public init(interactionID: String, rawJSON: String?) {
-        self.interactionID = interactionID
-        self.rawJSON = rawJSON
-    }
-}
-
-/// The result fields of an ended call.
-public struct EndedCall: Sendable, Equatable {
-    public var outcome: String
-    public var summary: String?
-    public var recordingURL: String?
-    public var rawJSON: String?
-
-    public init(outcome: String, summary: String?, recordingURL: String?, rawJSON: String?) {
-        self.outcome = outcome
-        self.summary = summary
-        self.recordingURL = recordingURL
-        self.rawJSON = rawJSON
-    }
-}
-
-/// Jobs of a campaign by status, for progress lines and for deciding when a run is over.
-public struct JobCounts: Sendable, Equatable {
-    public var byStatus: [String: Int] = [:]
-
-    public init(byStatus: [String: Int] = [:]) { self.byStatus = byStatus }
-
-    public subscript(status: String) -> Int { byStatus[status] ?? 0 }
-    public var total: Int { byStatus.values.reduce(0, +) }
-    public var queued: Int { self["queued"] }
-    public var completed: Int { self["completed"] }
-    public var failed: Int { self["failed"] }
-    public var unknown: Int { self["unknown"] }
-    public var active: Int { self["dialing"] + self["in_progress"] }
-    /// Jobs in an end state: nothing more will happen to them without a person.
-    public var finished: Int { completed + failed + unknown + self["cancelled"] + self["suppressed"] }
-}
-
-/// What `campaign resolve` does with `unknown` jobs.
-public enum ResolveAction: String, Sendable {
-    /// Queue the job again: the user checked that no call reached the person, or wants another one.
-    case requeue
-    /// Close the job as completed: the user knows the call happened.
-    case done
-}
-
 /// The store operations of `campaign run`, in the dispatcher's words. All their SQL is here.
 extension CampaignStore {
     /// Brings the database back to a state a run can start from, after an earlier run stopped or died.
@@ -253,17 +78,17 @@ extension CampaignStore {
     /// `ORDER BY next_attempt_at, id` (NULL first) is the `jobs_by_status` index's own order, so no sort.
     /// The run lock makes this process the only one handing out jobs.
     ///
-    /// `ends` are calls that ended since the last claim, recorded first in the same transaction: the end of
-    /// one call and the start of the next share one commit (one fsync).
+    /// `results` are what became of attempts since the last claim (calls ended, refused, lost), recorded
+    /// first in the same transaction: the end of one call and the start of the next share one commit.
     public func claimDueJobs(
         campaign: CampaignRecord, api: String? = nil, now: Date, limit: Int,
         admit: @escaping @Sendable (DueJob) -> Date? = { _ in nil },
-        recordingFirst ends: [CallEnd] = []
+        recordingFirst results: [AttemptResult] = []
     ) async throws(StoreError) -> Claim {
         let stamp = Timestamp.string(now)
         return try await commit { db in
             var claim = Claim()
-            for end in ends where try Self.record(end, in: db) == .stale { claim.staleEnds.append(end) }
+            claim.recorded = try results.map { result in try Self.record(result, in: db) }
             while claim.started.count < limit {
                 let rows = try db.cachedRows(
                     sql: """
@@ -400,9 +225,64 @@ extension CampaignStore {
             [interactionID, rawJSON])
     }
 
+    /// Records results of attempts in one commit; for each, whether it was written or found its job changed.
+    public func record(_ results: [AttemptResult]) async throws(StoreError) -> [GuardedWrite] {
+        try await commit { db in try results.map { result in try Self.record(result, in: db) } }
+    }
+
+    /// The one place an attempt's result is written, as a compare-and-set (see `compareAndSet`).
+    static func record(_ result: AttemptResult, in db: Database) throws -> GuardedWrite {
+        let stamp = Timestamp.string(result.at)
+        switch result.kind {
+        case .ended(let end):
+            return try record(end, in: db, stamp: stamp)
+        case .rejected(let intent, let httpStatus, let message):
+            // No call was placed; the job fails with the API's message.
+            let error = "rejected by the API (\(httpStatus)): \(message)"
+            return try compareAndSet(
+                db, intent.attempt, from: ("dialing", "dialing"),
+                job: "status = 'failed', error = ?, completed_at = ?, updated_at = ?", [error, stamp, stamp],
+                attempt: "UPDATE attempts SET state = 'rejected', ended_at = ?, http_status = ?, error = ?",
+                [stamp, httpStatus, error])
+        case .unknown(let intent, let httpStatus, let reason):
+            // A call may be ringing: the job waits for a person (`campaign resolve`).
+            let error = "the API's answer was lost (\(httpStatus.map { "HTTP \($0)" } ?? "no response")): \(reason)"
+            return try compareAndSet(
+                db, intent.attempt, from: ("dialing", "dialing"),
+                job: "status = 'unknown', error = ?, review_reason = ?, updated_at = ?",
+                [error, "a call may have been placed; check, then campaign resolve --requeue or --done", stamp],
+                attempt: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ?",
+                [stamp, httpStatus, error])
+        case .notPlaced(let intent, let httpStatus, let reason, let retryAt):
+            // The attempt is given back; the attempt row stays, as `not_placed`, for the record.
+            return try compareAndSet(
+                db, intent.attempt, from: ("dialing", "dialing"),
+                job: "status = 'queued', attempts = MAX(attempts - 1, 0), next_attempt_at = ?, updated_at = ?",
+                [retryAt.map(Timestamp.string), stamp],
+                attempt: "UPDATE attempts SET state = 'not_placed', ended_at = ?, http_status = ?, error = ?",
+                [stamp, httpStatus, reason])
+        case .undone(let intent):
+            // No trace: the job as it was before the intent, the attempt row gone.
+            return try compareAndSet(
+                db, intent.attempt, from: ("dialing", "dialing"),
+                job: """
+                    status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?, next_attempt_at = ?,
+                        updated_at = COALESCE(?, updated_at)
+                    """,
+                [intent.previousLastAttemptAt, intent.previousNextAttemptAt, intent.previousUpdatedAt],
+                attempt: "DELETE FROM attempts", [])
+        case .needsReview(let call, let httpStatus, let reason):
+            // Kept as `unknown` with its interactionId: never redialled automatically.
+            return try compareAndSet(
+                db, call.attempt, from: ("in_progress", "placed"),
+                job: "status = 'unknown', review_reason = ?, error = ?, updated_at = ?", [reason, reason, stamp],
+                attempt: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ?",
+                [stamp, httpStatus, reason])
+        }
+    }
+
     /// A call ended: the attempt's result and the job's next state, in one transaction.
-    static func record(_ end: CallEnd, in db: Database) throws -> GuardedWrite {
-        let stamp = Timestamp.string(end.at)
+    static func record(_ end: CallEnd, in db: Database, stamp: String) throws -> GuardedWrite {
         let result = end.result
         let attempt = AttemptRef(jobID: end.jobID, attemptID: end.attemptID, attemptNumber: end.attemptNumber)
         var outcome = GuardedWrite.applied
@@ -442,93 +322,6 @@ extension CampaignStore {
             return outcome == .applied ? .commit : .rollback
         }
         return outcome
-    }
-
-    /// The API refused the request (400/422): no call was placed; the job fails with the API's message.
-    public func recordRejected(_ intent: AttemptIntent, httpStatus: Int, message: String, now: Date)
-        async throws(StoreError) -> GuardedWrite
-    {
-        let stamp = Timestamp.string(now)
-        let error = "rejected by the API (\(httpStatus)): \(message)"
-        return try await commit { db in
-            try Self.compareAndSet(
-                db, intent.attempt, from: ("dialing", "dialing"),
-                job: "status = 'failed', error = ?, completed_at = ?, updated_at = ?", [error, stamp, stamp],
-                attempt: "UPDATE attempts SET state = 'rejected', ended_at = ?, http_status = ?, error = ?",
-                [stamp, httpStatus, error])
-        }
-    }
-
-    /// The POST's result is unknown (5xx, timeout or reset after sending): a call may be ringing, so
-    /// the job becomes `unknown` and waits for a person (`campaign resolve`).
-    public func recordUnknown(_ intent: AttemptIntent, httpStatus: Int?, reason: String, now: Date)
-        async throws(StoreError) -> GuardedWrite
-    {
-        let stamp = Timestamp.string(now)
-        let error = "the API's answer was lost (\(httpStatus.map { "HTTP \($0)" } ?? "no response")): \(reason)"
-        return try await commit { db in
-            try Self.compareAndSet(
-                db, intent.attempt, from: ("dialing", "dialing"),
-                job: "status = 'unknown', error = ?, review_reason = ?, updated_at = ?",
-                [error, "a call may have been placed; check, then campaign resolve --requeue or --done", stamp],
-                attempt: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ?",
-                [stamp, httpStatus, error])
-        }
-    }
-
-    /// The request was refused before any call was placed (429, 503 with Retry-After, connection
-    /// failure): the attempt is given back and the job is queued again, due at `retryAt` (nil: now).
-    public func recordNotPlaced(
-        _ intent: AttemptIntent, httpStatus: Int?, reason: String, retryAt: Date?, now: Date
-    ) async throws(StoreError) -> GuardedWrite {
-        let stamp = Timestamp.string(now)
-        return try await commit { db in
-            try Self.compareAndSet(
-                db, intent.attempt, from: ("dialing", "dialing"),
-                job: "status = 'queued', attempts = MAX(attempts - 1, 0), next_attempt_at = ?, updated_at = ?",
-                [retryAt.map(Timestamp.string), stamp],
-                attempt: "UPDATE attempts SET state = 'not_placed', ended_at = ?, http_status = ?, error = ?",
-                [stamp, httpStatus, reason])
-        }
-    }
-
-    /// Takes back an intent whose request was refused for the whole account (401/402): no call was
-    /// placed, so the job is left exactly as it was before the intent.
-    public func undoAttemptIntent(_ intent: AttemptIntent, now: Date) async throws(StoreError) -> GuardedWrite {
-        try await undoAttemptIntents([intent], now: now).first ?? .stale
-    }
-
-    /// Takes back intents whose calls were never sent (the run stopped or paused while they were claimed),
-    /// all in one commit: each job is left exactly as it was before its intent. One result per intent.
-    public func undoAttemptIntents(_ intents: [AttemptIntent], now: Date) async throws(StoreError) -> [GuardedWrite] {
-        try await commit { db in
-            try intents.map { intent in
-                try Self.compareAndSet(
-                    db, intent.attempt, from: ("dialing", "dialing"),
-                    job: """
-                        status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?, next_attempt_at = ?,
-                            updated_at = COALESCE(?, updated_at)
-                        """,
-                    [intent.previousLastAttemptAt, intent.previousNextAttemptAt, intent.previousUpdatedAt],
-                    attempt: "DELETE FROM attempts", [])
-            }
-        }
-    }
-
-    /// A placed call whose result cannot be learnt (the status endpoint does not know the interaction, or
-    /// the call outlived `--max-call-duration`): the job is kept, as `unknown` with a review reason and its
-    /// interactionId, so it is never redialled automatically and `campaign resolve` can settle it.
-    public func markNeedsReview(_ call: FollowedCall, httpStatus: Int?, reason: String, now: Date)
-        async throws(StoreError) -> GuardedWrite
-    {
-        let stamp = Timestamp.string(now)
-        return try await commit { db in
-            try Self.compareAndSet(
-                db, call.attempt, from: ("in_progress", "placed"),
-                job: "status = 'unknown', review_reason = ?, error = ?, updated_at = ?", [reason, reason, stamp],
-                attempt: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ?",
-                [stamp, httpStatus, reason])
-        }
     }
 
     /// The compare-and-set every write about a placed (or about to be placed) call goes through.

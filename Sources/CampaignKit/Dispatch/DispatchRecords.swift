@@ -1,0 +1,219 @@
+import Foundation
+
+/// A queued job the dispatcher may dial next, with everything its POST needs.
+public struct DueJob: Sendable, Equatable {
+    public var id: Int64
+    public var phone: String
+    /// Attempts already used (before this one).
+    public var attempts: Int
+    /// The request body, with row overrides applied over the campaign defaults.
+    public var request: CallRequest
+    /// The recipient's IANA zone: the row's, else the campaign's; `nil` leaves it to the run's default.
+    public var timeZone: String?
+}
+
+/// What one claim took from the queue, in one transaction.
+public struct Claim: Sendable, Equatable {
+    /// Jobs whose intent is committed: each must now be placed (or its intent answered otherwise).
+    public var started: [StartedJob] = []
+    /// Jobs outside their calling window, left queued until the date given.
+    public var postponed: [PostponedJob] = []
+    /// For each result recorded first, in order: written, or refused because its job had changed.
+    public var recorded: [GuardedWrite] = []
+    /// When the next queued job is due after the claim (`distantPast`: one is due now); `nil` when none is
+    /// queued.
+    public var nextDue: Date?
+}
+
+public struct StartedJob: Sendable, Equatable {
+    public var job: DueJob
+    public var intent: AttemptIntent
+}
+
+public struct PostponedJob: Sendable, Equatable {
+    public var job: DueJob
+    public var until: Date
+}
+
+/// The row written before a POST: the proof that a call may be under way.
+public struct AttemptIntent: Sendable, Equatable {
+    public var jobID: Int64
+    public var attemptID: Int64
+    /// The job's attempt count including this one (what retry policy counts).
+    public var attemptNumber: Int
+    /// The job's `last_attempt_at` before the intent, restored if the intent is undone.
+    var previousLastAttemptAt: String?
+    /// The job's `updated_at` before the intent, restored with it: an undone intent leaves no trace on the job.
+    var previousUpdatedAt: String? = nil
+    /// The job's `next_attempt_at` before the intent (a retry's due time), restored with it.
+    var previousNextAttemptAt: String? = nil
+
+    var attempt: AttemptRef { AttemptRef(jobID: jobID, attemptID: attemptID, attemptNumber: attemptNumber) }
+}
+
+/// A placed call being followed by its interactionId.
+public struct FollowedCall: Sendable, Equatable {
+    public var jobID: Int64
+    public var attemptID: Int64
+    public var attemptNumber: Int
+    public var phone: String
+    public var interactionID: String
+    /// When its intent was committed: `--max-call-duration` counts from here.
+    public var startedAt: Date
+
+    var attempt: AttemptRef { AttemptRef(jobID: jobID, attemptID: attemptID, attemptNumber: attemptNumber) }
+}
+
+/// Which attempt of which job a write is about: what every write after a POST is guarded on.
+struct AttemptRef: Sendable, Equatable {
+    var jobID: Int64
+    var attemptID: Int64
+    var attemptNumber: Int
+}
+
+/// Whether a guarded write found the job as its writer left it (`applied`), or found it changed by someone
+/// else and changed nothing (`stale`): a stale write is logged, never applied and never retried blindly.
+public enum GuardedWrite: Sendable, Equatable {
+    case applied
+    case stale
+}
+
+/// What `recoverAtStart` found from an earlier run.
+public struct Recovery: Sendable, Equatable {
+    /// Jobs found in `dialing`: the process died between the intent and the POST's answer. Now `unknown`.
+    public var unknownJobIDs: [Int64]
+    /// Jobs found `in_progress`, to follow again by interactionId (never to redial).
+    public var inProgress: [FollowedCall]
+    /// `in_progress` calls placed through another API than this run's (by API): not followed here, never
+    /// redialled; a run on that API follows them.
+    public var placedElsewhere: [String: Int] = [:]
+}
+
+/// How an ended call leaves its job.
+public enum EndDisposition: Sendable, Equatable {
+    case completed
+    case retry(at: Date)
+    /// Attempts used up on a retryable outcome.
+    case failed(reason: String)
+}
+
+/// A call's end as the dispatcher records it: the attempt's result and the job's next state.
+public struct CallEnd: Sendable, Equatable {
+    public var jobID: Int64
+    public var attemptID: Int64
+    /// The job's attempt count this call was placed as (the guard of every write about it).
+    public var attemptNumber: Int
+    public var result: EndedCall
+    public var disposition: EndDisposition
+    public var at: Date
+    /// The POST's answer when it came only at the call's end (`waitForCallEnd`): recorded with the end, so
+    /// the job goes from `dialing` to its end state in one commit.
+    public var placed: PlacedAnswer?
+
+    public init(
+        jobID: Int64, attemptID: Int64, attemptNumber: Int, result: EndedCall, disposition: EndDisposition, at: Date,
+        placed: PlacedAnswer? = nil
+    ) {
+        self.jobID = jobID
+        self.attemptID = attemptID
+        self.attemptNumber = attemptNumber
+        self.result = result
+        self.disposition = disposition
+        self.at = at
+        self.placed = placed
+    }
+}
+
+/// The answer to a POST: the call's interactionId and the JSON as received.
+public struct PlacedAnswer: Sendable, Equatable {
+    public var interactionID: String
+    public var rawJSON: String?
+
+    public init(interactionID: String, rawJSON: String?) {
+        self.interactionID = interactionID
+        self.rawJSON = rawJSON
+    }
+}
+
+/// The result fields of an ended call.
+public struct EndedCall: Sendable, Equatable {
+    public var outcome: String
+    public var summary: String?
+    public var recordingURL: String?
+    public var rawJSON: String?
+
+    public init(outcome: String, summary: String?, recordingURL: String?, rawJSON: String?) {
+        self.outcome = outcome
+        self.summary = summary
+        self.recordingURL = recordingURL
+        self.rawJSON = rawJSON
+    }
+}
+
+/// Jobs of a campaign by status, for progress lines and for deciding when a run is over.
+public struct JobCounts: Sendable, Equatable {
+    public var byStatus: [String: Int] = [:]
+
+    public init(byStatus: [String: Int] = [:]) { self.byStatus = byStatus }
+
+    public subscript(status: String) -> Int { byStatus[status] ?? 0 }
+    public var total: Int { byStatus.values.reduce(0, +) }
+    public var queued: Int { self["queued"] }
+    public var completed: Int { self["completed"] }
+    public var failed: Int { self["failed"] }
+    public var unknown: Int { self["unknown"] }
+    public var active: Int { self["dialing"] + self["in_progress"] }
+    /// Jobs in an end state: nothing more will happen to them without a person.
+    public var finished: Int { completed + failed + unknown + self["cancelled"] + self["suppressed"] }
+}
+
+/// What `campaign resolve` does with `unknown` jobs.
+public enum ResolveAction: String, Sendable {
+    /// Queue the job again: the user checked that no call reached the person, or wants another one.
+    case requeue
+    /// Close the job as completed: the user knows the call happened.
+    case done
+}
+
+/// What became of one attempt after its intent, as the run records it. Every such write goes through one
+/// path (`CampaignStore.record(_:)`, or first in a claim's transaction), each as a compare-and-set on the
+/// job's status, attempt count and latest attempt.
+public struct AttemptResult: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// The call ended: a followed call, or the POST's answer at the call's end (`waitForCallEnd`).
+        case ended(CallEnd)
+        /// The API refused the call (400, 422, …): none was placed; the job fails with the API's message.
+        case rejected(AttemptIntent, httpStatus: Int, message: String)
+        /// Refused before any call was placed (429, 503, a request not sent): the attempt is given back and
+        /// the job is due again at `retryAt` (`nil`: now).
+        case notPlaced(AttemptIntent, httpStatus: Int?, reason: String, retryAt: Date?)
+        /// The POST's answer was lost: a call may be ringing, so the job is `unknown` for a person.
+        case unknown(AttemptIntent, httpStatus: Int?, reason: String)
+        /// Never sent, or refused for the whole run (401, 402, a wrong URL): the job is left exactly as it
+        /// was before the intent.
+        case undone(AttemptIntent)
+        /// A placed call whose result cannot be learnt: `unknown` with its interactionId, for a person.
+        case needsReview(FollowedCall, httpStatus: Int?, reason: String)
+    }
+
+    public var kind: Kind
+    /// When it happened (the time written).
+    public var at: Date
+
+    public init(_ kind: Kind, at: Date) {
+        self.kind = kind
+        self.at = at
+    }
+
+    public static func ended(_ end: CallEnd) -> AttemptResult { AttemptResult(.ended(end), at: end.at) }
+
+    public var jobID: Int64 {
+        switch kind {
+        case .ended(let end): end.jobID
+        case .rejected(let intent, _, _), .notPlaced(let intent, _, _, _), .unknown(let intent, _, _),
+            .undone(let intent):
+            intent.jobID
+        case .needsReview(let call, _, _): call.jobID
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// Carries out the pool's decisions on the task group: the only owner of the `PoolState`.
+///
+/// It waits for the next report (a claim committed, a call placed or ended, a timer, a stop), hands it to
+/// the state with the time, and does what comes back: a claim or a call becomes a child task, a timer a
+/// sleeping task, an event a line for the caller.
+struct PoolLoop {
+    let dispatcher: Dispatcher
+    let startedAt: Date
+    var state: PoolState
+    /// The job counts the progress events show, and when they were read: reading them is a scan of every
+    /// job of the campaign, too much to do twice per call on a campaign of 100,000 jobs.
+    var shownCounts: (counts: JobCounts, at: Date)?
+
+    init(dispatcher: Dispatcher, startedAt: Date) {
+        self.dispatcher = dispatcher
+        self.startedAt = startedAt
+        state = PoolState(configuration: dispatcher.configuration)
+    }
+
+    var clock: any DispatchClock { dispatcher.clock }
+
+    mutating func run(
+        group: inout TaskGroup<PoolState.Event>, recovery: Recovery, stopStream: AsyncStream<Void>
+    ) async -> Result<RunResult, DispatchError> {
+        group.addTask {
+            for await _ in stopStream { return .stopRequested }
+            return .timer(.distantPast)
+        }
+        var actions = state.begin(following: recovery.inProgress)
+        actions += noticeStop() + state.decide(now: clock.now())
+        while true {
+            if let finish = await perform(actions, group: &group) { return await result(finish) }
+            guard let event = await group.next() else { return await result(.finished) }
+            let now = clock.now()
+            actions = noticeStop() + state.take(event, now: now) + state.decide(now: now)
+        }
+    }
+
+    /// A stop asked for, or the run cancelled, is taken in before the next report: a stop asked for while a
+    /// claim committed takes effect before that claim's calls are placed, not after the loop next waits.
+    mutating func noticeStop() -> [PoolState.Action] {
+        guard !state.stopping else { return [] }
+        if Task.isCancelled { return state.take(.cancelled, now: clock.now()) }
+        if dispatcher.stopRequested { return state.take(.stopRequested, now: clock.now()) }
+        return []
+    }
+
+    /// Does the actions in order; returns how the run ends when one says it is over.
+    mutating func perform(
+        _ actions: [PoolState.Action], group: inout TaskGroup<PoolState.Event>
+    ) async -> PoolState.Finish? {
+        for action in actions {
+            switch action {
+            case .claim(let limit, let results):
+                let now = clock.now()
+                group.addTask {
+                    [
+                        store = dispatcher.store, campaign = dispatcher.campaign, api = dispatcher.client.api,
+                        admit = windowCheck(now: now)
+                    ] in
+                    do throws(StoreError) {
+                        let claim = try await store.claimDueJobs(
+                            campaign: campaign, api: api, now: now, limit: limit, admit: admit,
+                            recordingFirst: results.map(\.result))
+                        return .claimed(claim, limit: limit, results: results)
+                    } catch {
+                        return .claimFailed(error, results: results)
+                    }
+                }
+            case .place(let started):
+                group.addTask { [dispatcher] in await dispatcher.place(started) }
+            case .follow(let call):
+                group.addTask { [dispatcher] in await dispatcher.follow(call) }
+            case .armTimer(let at):
+                group.addTask { [clock] in
+                    try? await clock.sleep(until: at)
+                    return .timer(at)
+                }
+            case .armGrace(let at):
+                group.addTask { [clock] in
+                    do {
+                        try await clock.sleep(until: at)
+                        return .graceExpired
+                    } catch {
+                        return .timer(at)
+                    }
+                }
+            case .emit(let event):
+                dispatcher.emit(event)
+            case .progress(let inFlight, let endedCalls):
+                await emitProgress(inFlight: inFlight, endedCalls: endedCalls)
+            case .cancelAll:
+                group.cancelAll()
+            case .finish(let finish):
+                return finish
+            }
+        }
+        return nil
+    }
+
+    /// The calling window as the claim asks it: when a job may start, if not now.
+    func windowCheck(now: Date) -> @Sendable (DueJob) -> Date? {
+        guard let window = dispatcher.configuration.window else { return { _ in nil } }
+        let admission = WindowAdmission(window: window, runZone: dispatcher.configuration.defaultTimeZone, now: now)
+        return { job in admission.until(zoneNamed: job.timeZone) }
+    }
+
+    func result(_ finish: PoolState.Finish) async -> Result<RunResult, DispatchError> {
+        switch finish {
+        case .failed(let error): return .failure(error)
+        case .finished: return await counts().map { .finished($0) }
+        case .stopped: return await counts().map { .stopped($0) }
+        case .waiting(let until): return await counts().map { .waiting(until: until, $0) }
+        }
+    }
+
+    static let progressCountsInterval: TimeInterval = 0.25
+
+    func counts() async -> Result<JobCounts, DispatchError> {
+        do {
+            return .success(try await dispatcher.store.jobCounts(campaign: dispatcher.campaign))
+        } catch {
+            return .failure(.store(error))
+        }
+    }
+
+    /// Reports progress; while calls are in flight the counts are re-read at most every
+    /// `progressCountsInterval` (calls in flight are always current). The summary at the end reads fresh counts.
+    mutating func emitProgress(inFlight: Int, endedCalls: Int) async {
+        let now = clock.now()
+        let counts: JobCounts
+        // With nothing in flight the line stays up while the run waits or ends: it must be current.
+        if let shown = shownCounts, inFlight > 0, now.timeIntervalSince(shown.at) < Self.progressCountsInterval {
+            counts = shown.counts
+        } else {
+            guard case .success(let fresh) = await self.counts() else { return }
+            shownCounts = (fresh, now)
+            counts = fresh
+        }
+        let minutes = now.timeIntervalSince(startedAt) / 60
+        var rate: Double? = nil
+        var eta: Date? = nil
+        if endedCalls > 0, minutes > 0 {
+            let perMinute = Double(endedCalls) / minutes
+            rate = perMinute
+            let left = counts.queued + counts.active
+            eta = now.addingTimeInterval(Double(left) / perMinute * 60)
+        }
+        dispatcher.emit(
+            .progress(DispatchProgress(counts: counts, inFlight: inFlight, callsPerMinute: rate, estimatedEnd: eta)))
+    }
+}
