@@ -40,7 +40,8 @@ struct DispatchStoreTests {
         let test = try TestCampaign(contacts: 3)
         let late = test.phones[0]
         let claim = try await test.store.claimDueJobs(
-            campaign: test.campaign, now: now, limit: 2, admit: { $0.phone == late ? now + 3600 : nil })
+            campaign: test.campaign, now: now, limit: 2,
+            admission: OneLate(phone: late, until: now + 3600))
         #expect(claim.postponed.map(\.job.phone) == [late])
         #expect(claim.postponed.map(\.until) == [now + 3600])
         #expect(claim.started.map(\.job.phone) == [test.phones[1], test.phones[2]])
@@ -134,4 +135,11 @@ struct DispatchStoreTests {
         #expect(resolved.status == (action == .requeue ? "queued" : "completed"))
         #expect(resolved.reviewReason == nil)
     }
+}
+
+/// Keeps one number waiting until `until`; every other job may start.
+struct OneLate: ClaimAdmission {
+    var phone: String
+    var until: Date
+    func until(_ job: DueJob) -> Date? { job.phone == phone ? until : nil }
 }

@@ -120,6 +120,23 @@ struct GuardedWriteTests {
         #expect(recovery.placedElsewhere == ["https://api.pokulabs.com": 1])
         #expect(try test.job(test.phones[0]).status == "in_progress")
     }
+
+    @Test("an in-progress job whose latest attempt has no interaction id becomes unknown at recovery, never left")
+    func inProgressWithoutACallToFollow() async throws {
+        let test = try TestCampaign(contacts: 1)
+        let job = try test.job(test.phones[0])
+        _ = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
+        // What no guarded write leaves, but a database edited by hand or an older version might.
+        try await test.store.queue.write { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'in_progress' WHERE id = ?", arguments: [job.id])
+        }
+        let recovery = try test.store.recoverAtStart(campaign: test.campaign, now: now + 1)
+        #expect(recovery.inProgress.isEmpty)
+        #expect(recovery.unknownJobIDs == [job.id])
+        let after = try test.job(test.phones[0])
+        #expect(after.status == "unknown")
+        #expect(after.attempts == 1)
+    }
 }
 
 @Suite("RunLock")

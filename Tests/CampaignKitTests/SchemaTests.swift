@@ -15,6 +15,21 @@ struct SchemaTests {
         #expect(CampaignStore.schemaSQL == (try String(contentsOf: Self.schemaFile, encoding: .utf8)))
     }
 
+    @Test("the schema's CHECKs allow exactly the job statuses and attempt states the code names")
+    func statesMatchTheCode() throws {
+        let schema = try String(contentsOf: Self.schemaFile, encoding: .utf8)
+        func allowed(_ column: String) -> Set<String> {
+            guard let check = schema.range(of: "CHECK (\(column) IN ("),
+                let end = schema.range(of: ")", range: check.upperBound..<schema.endIndex)
+            else { return [] }
+            let list = schema[check.upperBound..<end.lowerBound]
+            return Set(
+                list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines.union(["'"])) })
+        }
+        #expect(allowed("status") == Set(JobStatus.allCases.map(\.rawValue)))
+        #expect(allowed("state") == Set(AttemptState.allCases.map(\.rawValue)))
+    }
+
     @Test("a new database is WAL with synchronous FULL and foreign keys on")
     func pragmas() throws {
         let folder = TemporaryFolder()

@@ -152,19 +152,20 @@ public struct EndedCall: Sendable, Equatable {
 
 /// Jobs of a campaign by status, for progress lines and for deciding when a run is over.
 public struct JobCounts: Sendable, Equatable {
+    /// By the status's stored text (`JobStatus.rawValue`).
     public var byStatus: [String: Int] = [:]
 
     public init(byStatus: [String: Int] = [:]) { self.byStatus = byStatus }
 
-    public subscript(status: String) -> Int { byStatus[status] ?? 0 }
+    public subscript(status: JobStatus) -> Int { byStatus[status.rawValue] ?? 0 }
     public var total: Int { byStatus.values.reduce(0, +) }
-    public var queued: Int { self["queued"] }
-    public var completed: Int { self["completed"] }
-    public var failed: Int { self["failed"] }
-    public var unknown: Int { self["unknown"] }
-    public var active: Int { self["dialing"] + self["in_progress"] }
+    public var queued: Int { self[.queued] }
+    public var completed: Int { self[.completed] }
+    public var failed: Int { self[.failed] }
+    public var unknown: Int { self[.unknown] }
+    public var active: Int { self[.dialing] + self[.inProgress] }
     /// Jobs in an end state: nothing more will happen to them without a person.
-    public var finished: Int { completed + failed + unknown + self["cancelled"] + self["suppressed"] }
+    public var finished: Int { JobStatus.allCases.filter(\.isFinal).reduce(0) { $0 + self[$1] } }
 }
 
 /// What `campaign resolve` does with `unknown` jobs.

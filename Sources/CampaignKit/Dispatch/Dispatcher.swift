@@ -10,7 +10,7 @@ import Synchronization
 /// the loop. Everything that must survive a crash is in the database before it matters, so a run can stop
 /// at any point and the next one continues.
 public final class Dispatcher: Sendable {
-    let store: CampaignStore
+    let store: any DispatchStore
     let campaign: CampaignRecord
     let client: any CallingClient
     let configuration: DispatchConfiguration
@@ -29,7 +29,7 @@ public final class Dispatcher: Sendable {
     ///   - random: numbers in `0..<1` for retry and poll jitter (injected so tests are exact).
     ///   - onEvent: called from any task as things happen; must not block.
     public init(
-        store: CampaignStore, campaign: CampaignRecord, client: any CallingClient,
+        store: any DispatchStore, campaign: CampaignRecord, client: any CallingClient,
         configuration: DispatchConfiguration, clock: any DispatchClock = SystemDispatchClock(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         onEvent: @escaping @Sendable (DispatchEvent) -> Void = { _ in }

@@ -58,11 +58,11 @@ struct PoolLoop {
                 group.addTask {
                     [
                         store = dispatcher.store, campaign = dispatcher.campaign, api = dispatcher.client.api,
-                        admit = windowCheck(now: now)
+                        admission = admission(now: now)
                     ] in
                     do throws(StoreError) {
                         let claim = try await store.claimDueJobs(
-                            campaign: campaign, api: api, now: now, limit: limit, admit: admit,
+                            campaign: campaign, api: api, now: now, limit: limit, admission: admission,
                             recordingFirst: results.map(\.result))
                         return .claimed(claim, limit: limit, results: results)
                     } catch {
@@ -100,11 +100,11 @@ struct PoolLoop {
         return nil
     }
 
-    /// The calling window as the claim asks it: when a job may start, if not now.
-    func windowCheck(now: Date) -> @Sendable (DueJob) -> Date? {
-        guard let window = dispatcher.configuration.window else { return { _ in nil } }
-        let admission = WindowAdmission(window: window, runZone: dispatcher.configuration.defaultTimeZone, now: now)
-        return { job in admission.until(zoneNamed: job.timeZone) }
+    /// The calling window as a claim at `now` asks it, if the run has one.
+    func admission(now: Date) -> (any ClaimAdmission)? {
+        dispatcher.configuration.window.map { window in
+            WindowAdmission(window: window, runZone: dispatcher.configuration.defaultTimeZone, now: now)
+        }
     }
 
     func result(_ finish: PoolState.Finish) async -> Result<RunResult, DispatchError> {

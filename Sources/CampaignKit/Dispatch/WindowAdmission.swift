@@ -1,13 +1,19 @@
 import Foundation
 import Synchronization
 
+/// Whether a job a claim takes may start now: asked by the claim about each candidate, in its transaction.
+public protocol ClaimAdmission: Sendable {
+    /// `nil` when `job` may start now, else the instant it waits for.
+    func until(_ job: DueJob) -> Date?
+}
+
 /// The calling window's answer for the jobs of one claim, each in its recipient's own zone.
 ///
 /// Never the machine's zone: a job is called in the zone its row names, else the campaign's (the import's
 /// `--timezone`), else the run's `--timezone`. A job whose zone this host's zone database does not know, or
 /// that has no zone at all, is not called: it waits (`unknownZoneRecheck`) and the run reports it, because
 /// guessing a zone is how US contacts got called at 4 in the morning from a container set to UTC.
-public final class WindowAdmission: Sendable {
+public final class WindowAdmission: ClaimAdmission {
     public let window: CallingWindow
     public let runZone: TimeZone?
     public let now: Date
@@ -31,6 +37,8 @@ public final class WindowAdmission: Sendable {
         guard let name else { return runZone }
         return TimeZone(identifier: name)
     }
+
+    public func until(_ job: DueJob) -> Date? { until(zoneNamed: job.timeZone) }
 
     /// `nil` when the job may start now, else the instant it waits for (its window's next opening, or a later
     /// look when its zone is unknown).

@@ -50,28 +50,44 @@ extension CampaignStore {
                     """, arguments: [campaign.id])
             var following: [FollowedCall] = []
             var elsewhere: [String: Int] = [:]
+            var unknown = dialing
             for row in rows {
                 let placedWith: String? = row["api"]
                 if let placedWith, placedWith != api {
                     elsewhere[placedWith, default: 0] += 1
                     continue
                 }
-                guard (row["state"] as String) == "placed", let call: String = row["call"] else { continue }
+                guard AttemptState(rawValue: row["state"]) == .placed, let call: String = row["call"] else {
+                    // In progress without a placed attempt to follow: nothing a run can follow or safely redial.
+                    // A person decides, as for a lost answer (never left `in_progress` for ever, unsaid).
+                    let reason = "in progress, but its latest attempt has no interaction id to follow"
+                    try db.execute(
+                        sql: """
+                            UPDATE jobs SET status = 'unknown', error = ?, review_reason = ?, updated_at = ?
+                            WHERE id = ? AND status = 'in_progress'
+                            """,
+                        arguments: [
+                            reason, "check whether the call reached the person, then campaign resolve",
+                            stamp, row["job"] as Int64,
+                        ])
+                    unknown.append(row["job"])
+                    continue
+                }
                 following.append(
                     FollowedCall(
                         jobID: row["job"], attemptID: row["attempt"], attemptNumber: row["attempts"],
                         phone: row["phone"], interactionID: call,
                         startedAt: Timestamp.date(row["started_at"]) ?? now))
             }
-            return Recovery(unknownJobIDs: dialing, inProgress: following, placedElsewhere: elsewhere)
+            return Recovery(unknownJobIDs: unknown, inProgress: following, placedElsewhere: elsewhere)
         }
     }
 
     /// Takes up to `limit` queued jobs due at `now` (`next_attempt_at` passed or unset), oldest first, and
     /// commits the intent to call each of them, all in one transaction.
     ///
-    /// `admit` is asked about each candidate (the run's calling window): a date later than `now` keeps the
-    /// job queued until then, and the next candidate is taken instead. A candidate whose number has since
+    /// `admission` (the run's calling window) is asked about each candidate: a date later than `now` keeps
+    /// the job queued until then, and the next candidate is taken instead. A candidate whose number has since
     /// been added to the suppression list becomes `suppressed`, so a suppressed number is never handed out
     /// to be dialled. (`recoverAtStart` sweeps the whole campaign once, so counts are right from the start;
     /// checking only the candidates here keeps a claim an index probe on campaigns of 100,000 jobs.)
@@ -81,8 +97,7 @@ extension CampaignStore {
     /// `results` are what became of attempts since the last claim (calls ended, refused, lost), recorded
     /// first in the same transaction: the end of one call and the start of the next share one commit.
     public func claimDueJobs(
-        campaign: CampaignRecord, api: String? = nil, now: Date, limit: Int,
-        admit: @escaping @Sendable (DueJob) -> Date? = { _ in nil },
+        campaign: CampaignRecord, api: String? = nil, now: Date, limit: Int, admission: (any ClaimAdmission)? = nil,
         recordingFirst results: [AttemptResult] = []
     ) async throws(StoreError) -> Claim {
         let stamp = Timestamp.string(now)
@@ -99,7 +114,7 @@ extension CampaignStore {
                         """, arguments: [campaign.id, stamp, limit - claim.started.count])
                 if rows.isEmpty { break }
                 for row in rows {
-                    let phone: String = row[1]
+                    let phone: String = row["phone_e164"]
                     if try db.cachedValue(
                         Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM suppressed WHERE phone_e164 = ?)",
                         arguments: [phone])
@@ -107,18 +122,18 @@ extension CampaignStore {
                     {
                         try db.executeCached(
                             sql: "UPDATE jobs SET status = 'suppressed', updated_at = ? WHERE id = ?",
-                            arguments: [stamp, row[0]])
+                            arguments: [stamp, row["id"] as Int64])
                         continue
                     }
                     let defaults = campaign.defaults
                     let request = CallRequest(
-                        prompt: row[3], to: phone, from: row[6] ?? defaults.from,
-                        transferTo: row[7] ?? defaults.transferTo, language: row[4] ?? defaults.language,
-                        voice: row[5] ?? defaults.voice)
+                        prompt: row["prompt"], to: phone, from: row["from_number"] ?? defaults.from,
+                        transferTo: row["transfer_to"] ?? defaults.transferTo,
+                        language: row["language"] ?? defaults.language, voice: row["voice"] ?? defaults.voice)
                     let job = DueJob(
-                        id: row[0], phone: phone, attempts: row[2], request: request,
-                        timeZone: row[8] ?? defaults.timezone)
-                    if let until = admit(job), until > now {
+                        id: row["id"], phone: phone, attempts: row["attempts"], request: request,
+                        timeZone: row["timezone"] ?? defaults.timezone)
+                    if let until = admission?.until(job), until > now {
                         try db.executeCached(
                             sql: "UPDATE jobs SET next_attempt_at = ?, updated_at = ? WHERE id = ?",
                             arguments: [Timestamp.string(until), stamp, job.id])
@@ -184,9 +199,9 @@ extension CampaignStore {
             let job = try db.cachedRow(
                 sql: "SELECT status, attempts, last_attempt_at, updated_at, next_attempt_at FROM jobs WHERE id = ?",
                 arguments: [jobID]),
-            (job[0] as String) == "queued"
+            JobStatus(rawValue: job["status"]) == .queued
         else { throw DispatchStoreError.jobNotQueued(jobID: jobID) }
-        let attempts: Int = job[1] + 1
+        let attempts: Int = job["attempts"] + 1
         let number =
             try db.cachedValue(
                 Int.self, sql: "SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM attempts WHERE job_id = ?",
@@ -201,159 +216,8 @@ extension CampaignStore {
                     updated_at = ? WHERE id = ?
                 """, arguments: [attempts, stamp, stamp, jobID])
         return AttemptIntent(
-            jobID: jobID, attemptID: attemptID, attemptNumber: attempts, previousLastAttemptAt: job[2],
-            previousUpdatedAt: job[3], previousNextAttemptAt: job[4])
-    }
-
-    /// The POST answered with an interactionId: the call is under way and is followed from now on.
-    public func recordPlaced(_ intent: AttemptIntent, interactionID: String, rawJSON: String?, now: Date)
-        async throws(StoreError) -> GuardedWrite
-    {
-        let stamp = Timestamp.string(now)
-        return try await commit { db in
-            try Self.recordPlaced(db, intent.attempt, interactionID: interactionID, rawJSON: rawJSON, stamp: stamp)
-        }
-    }
-
-    static func recordPlaced(
-        _ db: Database, _ attempt: AttemptRef, interactionID: String, rawJSON: String?, stamp: String
-    ) throws -> GuardedWrite {
-        try compareAndSet(
-            db, attempt, from: ("dialing", "dialing"),
-            job: "status = 'in_progress', interaction_id = ?, updated_at = ?", [interactionID, stamp],
-            attempt: "UPDATE attempts SET state = 'placed', interaction_id = ?, http_status = 200, raw_response = ?",
-            [interactionID, rawJSON])
-    }
-
-    /// Records results of attempts in one commit; for each, whether it was written or found its job changed.
-    public func record(_ results: [AttemptResult]) async throws(StoreError) -> [GuardedWrite] {
-        try await commit { db in try results.map { result in try Self.record(result, in: db) } }
-    }
-
-    /// The one place an attempt's result is written, as a compare-and-set (see `compareAndSet`).
-    static func record(_ result: AttemptResult, in db: Database) throws -> GuardedWrite {
-        let stamp = Timestamp.string(result.at)
-        switch result.kind {
-        case .ended(let end):
-            return try record(end, in: db, stamp: stamp)
-        case .rejected(let intent, let httpStatus, let message):
-            // No call was placed; the job fails with the API's message.
-            let error = "rejected by the API (\(httpStatus)): \(message)"
-            return try compareAndSet(
-                db, intent.attempt, from: ("dialing", "dialing"),
-                job: "status = 'failed', error = ?, completed_at = ?, updated_at = ?", [error, stamp, stamp],
-                attempt: "UPDATE attempts SET state = 'rejected', ended_at = ?, http_status = ?, error = ?",
-                [stamp, httpStatus, error])
-        case .unknown(let intent, let httpStatus, let reason):
-            // A call may be ringing: the job waits for a person (`campaign resolve`).
-            let error = "the API's answer was lost (\(httpStatus.map { "HTTP \($0)" } ?? "no response")): \(reason)"
-            return try compareAndSet(
-                db, intent.attempt, from: ("dialing", "dialing"),
-                job: "status = 'unknown', error = ?, review_reason = ?, updated_at = ?",
-                [error, "a call may have been placed; check, then campaign resolve --requeue or --done", stamp],
-                attempt: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ?",
-                [stamp, httpStatus, error])
-        case .notPlaced(let intent, let httpStatus, let reason, let retryAt):
-            // The attempt is given back; the attempt row stays, as `not_placed`, for the record.
-            return try compareAndSet(
-                db, intent.attempt, from: ("dialing", "dialing"),
-                job: "status = 'queued', attempts = MAX(attempts - 1, 0), next_attempt_at = ?, updated_at = ?",
-                [retryAt.map(Timestamp.string), stamp],
-                attempt: "UPDATE attempts SET state = 'not_placed', ended_at = ?, http_status = ?, error = ?",
-                [stamp, httpStatus, reason])
-        case .undone(let intent):
-            // No trace: the job as it was before the intent, the attempt row gone.
-            return try compareAndSet(
-                db, intent.attempt, from: ("dialing", "dialing"),
-                job: """
-                    status = 'queued', attempts = MAX(attempts - 1, 0), last_attempt_at = ?, next_attempt_at = ?,
-                        updated_at = COALESCE(?, updated_at)
-                    """,
-                [intent.previousLastAttemptAt, intent.previousNextAttemptAt, intent.previousUpdatedAt],
-                attempt: "DELETE FROM attempts", [])
-        case .needsReview(let call, let httpStatus, let reason):
-            // Kept as `unknown` with its interactionId: never redialled automatically.
-            return try compareAndSet(
-                db, call.attempt, from: ("in_progress", "placed"),
-                job: "status = 'unknown', review_reason = ?, error = ?, updated_at = ?", [reason, reason, stamp],
-                attempt: "UPDATE attempts SET state = 'unknown', ended_at = ?, http_status = ?, error = ?",
-                [stamp, httpStatus, reason])
-        }
-    }
-
-    /// A call ended: the attempt's result and the job's next state, in one transaction.
-    static func record(_ end: CallEnd, in db: Database, stamp: String) throws -> GuardedWrite {
-        let result = end.result
-        let attempt = AttemptRef(jobID: end.jobID, attemptID: end.attemptID, attemptNumber: end.attemptNumber)
-        var outcome = GuardedWrite.applied
-        try db.inSavepoint {
-            if let placed = end.placed {
-                outcome = try Self.recordPlaced(
-                    db, attempt, interactionID: placed.interactionID, rawJSON: placed.rawJSON, stamp: stamp)
-                guard outcome == .applied else { return .rollback }
-            }
-            let status: String
-            var nextAttempt: String? = nil
-            var completedAt: String? = nil
-            var error: String? = nil
-            switch end.disposition {
-            case .completed:
-                status = "completed"
-                completedAt = stamp
-            case .retry(let at):
-                status = "queued"
-                nextAttempt = Timestamp.string(at)
-            case .failed(let reason):
-                status = "failed"
-                completedAt = stamp
-                error = reason
-            }
-            outcome = try compareAndSet(
-                db, attempt, from: ("in_progress", "placed"),
-                job: """
-                    status = ?, outcome = ?, summary = ?, recording_url = ?, next_attempt_at = ?, completed_at = ?,
-                    error = ?, updated_at = ?
-                    """,
-                [status, result.outcome, result.summary, result.recordingURL, nextAttempt, completedAt, error, stamp],
-                attempt: """
-                    UPDATE attempts SET state = 'ended', ended_at = ?, outcome = ?, summary = ?, recording_url = ?,
-                        raw_response = COALESCE(?, raw_response)
-                    """, [stamp, result.outcome, result.summary, result.recordingURL, result.rawJSON])
-            return outcome == .applied ? .commit : .rollback
-        }
-        return outcome
-    }
-
-    /// The compare-and-set every write about a placed (or about to be placed) call goes through.
-    ///
-    /// The job must still be in `from.job` on attempt count `attempt.attemptNumber`, its latest attempt row
-    /// must be `attempt.attemptID`, and that row must still be in `from.attempt`: then the job gets `jobSet`
-    /// and the attempt row `attemptStatement` (an UPDATE's or DELETE's head; the guard is appended), both or
-    /// neither. Anything else means the job changed under this writer (a person resolved it, another process
-    /// took it, an API reused an id): the write is refused, nothing changes, and the caller logs it.
-    static func compareAndSet(
-        _ db: Database, _ attempt: AttemptRef, from: (job: String, attempt: String),
-        job jobSet: String, _ jobArguments: StatementArguments,
-        attempt attemptStatement: String, _ attemptArguments: StatementArguments
-    ) throws -> GuardedWrite {
-        var outcome = GuardedWrite.stale
-        try db.inSavepoint {
-            try db.executeCached(
-                sql: """
-                    UPDATE jobs SET \(jobSet)
-                    WHERE id = ? AND status = ? AND attempts = ?
-                        AND (SELECT MAX(id) FROM attempts WHERE job_id = jobs.id) = ?
-                    """,
-                arguments: jobArguments + [attempt.jobID, from.job, attempt.attemptNumber, attempt.attemptID])
-            guard db.changesCount == 1 else { return .rollback }
-            try db.executeCached(
-                sql: attemptStatement + " WHERE id = ? AND job_id = ? AND state = ?",
-                arguments: attemptArguments + [attempt.attemptID, attempt.jobID, from.attempt])
-            guard db.changesCount == 1 else { return .rollback }
-            outcome = .applied
-            return .commit
-        }
-        return outcome
+            jobID: jobID, attemptID: attemptID, attemptNumber: attempts, previousLastAttemptAt: job["last_attempt_at"],
+            previousUpdatedAt: job["updated_at"], previousNextAttemptAt: job["next_attempt_at"])
     }
 
     /// The campaign's jobs by status.
@@ -374,58 +238,6 @@ extension CampaignStore {
         for row in rows { counts.byStatus[row[0]] = row[1] }
         return counts
     }
-
-    /// Settles `unknown` jobs a person has checked: `jobIDs` nil means every unknown job of the campaign.
-    /// `requeue` also takes `failed` jobs named by id (a rejection whose cause is fixed, a wrong URL), never
-    /// all of them at once: a failed job may have used every attempt on purpose.
-    /// Returns the number of jobs changed; ids that do not fit are listed in the error instead of being
-    /// ignored silently.
-    @discardableResult
-    public func resolveUnknown(
-        campaign: CampaignRecord, jobIDs: [Int64]?, action: ResolveAction, now: Date
-    ) throws(StoreError) -> Int {
-        let stamp = Timestamp.string(now)
-        return try write { db in
-            let unknown = Set(
-                try Int64.fetchAll(
-                    db, sql: "SELECT id FROM jobs WHERE campaign_id = ? AND status = 'unknown'",
-                    arguments: [campaign.id]))
-            let failed =
-                action == .requeue && jobIDs != nil
-                ? Set(
-                    try Int64.fetchAll(
-                        db, sql: "SELECT id FROM jobs WHERE campaign_id = ? AND status = 'failed'",
-                        arguments: [campaign.id])) : []
-            let targets: [Int64]
-            if let jobIDs {
-                let wrong = jobIDs.filter { !unknown.contains($0) && !failed.contains($0) }
-                guard wrong.isEmpty else {
-                    throw DispatchStoreError.notUnknown(jobIDs: wrong, failedAllowed: action == .requeue)
-                }
-                targets = jobIDs
-            } else {
-                targets = unknown.sorted()
-            }
-            for jobID in targets {
-                switch action {
-                case .requeue:
-                    try db.execute(
-                        sql: """
-                            UPDATE jobs SET status = 'queued', next_attempt_at = NULL, review_reason = NULL,
-                                error = CASE WHEN status = 'failed' THEN NULL ELSE error END,
-                                updated_at = ? WHERE id = ? AND status IN ('unknown', 'failed')
-                            """, arguments: [stamp, jobID])
-                case .done:
-                    try db.execute(
-                        sql: """
-                            UPDATE jobs SET status = 'completed', outcome = COALESCE(outcome, 'resolved'),
-                                review_reason = NULL, completed_at = ?, updated_at = ? WHERE id = ?
-                            """, arguments: [stamp, stamp, jobID])
-                }
-            }
-            return targets.count
-        }
-    }
 }
 
 /// A dispatch operation that does not fit the job's current state.
@@ -441,46 +253,6 @@ public enum DispatchStoreError: Error, Sendable, Equatable, CustomStringConverti
         case .notUnknown(let jobIDs, let failedAllowed):
             return "not \(failedAllowed ? "unknown or failed" : "unknown") jobs of this campaign: "
                 + "\(jobIDs.map(String.init).joined(separator: ", ")); campaign report lists the jobs that need review"
-        }
-    }
-}
-
-/// One job's dispatch state, for `campaign resolve`, progress and tests.
-public struct JobSnapshot: Sendable, Equatable {
-    public var id: Int64
-    public var phone: String
-    public var status: String
-    public var attempts: Int
-    public var nextAttemptAt: String?
-    public var interactionID: String?
-    public var outcome: String?
-    public var reviewReason: String?
-    /// When the last attempt's intent was recorded (just before its POST).
-    public var lastAttemptAt: String?
-    /// The attempt rows' states, oldest first.
-    public var attemptStates: [String]
-}
-
-extension CampaignStore {
-    /// Every job of the campaign with its attempts, in import order.
-    public func jobSnapshots(campaign: CampaignRecord) throws(StoreError) -> [JobSnapshot] {
-        try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT j.id, j.phone_e164, j.status, j.attempts, j.next_attempt_at, j.interaction_id, j.outcome,
-                        j.review_reason, j.last_attempt_at,
-                        (SELECT group_concat(state, ',') FROM (SELECT state FROM attempts a WHERE a.job_id = j.id
-                            ORDER BY a.attempt_number))
-                    FROM jobs j WHERE j.campaign_id = ? ORDER BY j.id
-                    """, arguments: [campaign.id])
-            return rows.map { row in
-                let states: String? = row[9]
-                return JobSnapshot(
-                    id: row[0], phone: row[1], status: row[2], attempts: row[3], nextAttemptAt: row[4],
-                    interactionID: row[5], outcome: row[6], reviewReason: row[7], lastAttemptAt: row[8],
-                    attemptStates: states.map { $0.split(separator: ",").map(String.init) } ?? [])
-            }
         }
     }
 }
@@ -505,26 +277,5 @@ extension Database {
         -> T?
     {
         try T.fetchOne(cachedStatement(sql: sql), arguments: arguments)
-    }
-}
-
-extension CampaignStore {
-    /// Who holds the run lock of the database at `path`, read without opening it for work (`nil`: unknown).
-    public static func runHolder(path: String) -> String? {
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(2)
-        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
-        return (try? queue.read { db in try String.fetchOne(db, sql: "SELECT holder FROM run_holder WHERE id = 1") })
-            ?? nil
-    }
-
-    /// Says who holds the run lock, for the refusal a second run prints.
-    public func recordRunHolder(_ holder: String, now: Date) throws(StoreError) {
-        try write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO run_holder (id, holder, acquired_at) VALUES (1, ?, ?)",
-                arguments: [holder, Timestamp.string(now)])
-        }
     }
 }

@@ -1,0 +1,33 @@
+import Foundation
+
+/// What `campaign run` needs from a database, in the dispatcher's words: the one seam a second database
+/// (PostgreSQL) implements, so the dispatcher and its tests do not depend on SQLite.
+///
+/// Every write about an attempt after its intent is a compare-and-set on the job's status, its attempt count
+/// and its latest attempt (`GuardedWrite.stale` when the job changed under the writer); see
+/// docs/ARCHITECTURE.md, "Never twice".
+public protocol DispatchStore: Sendable {
+    /// Brings the campaign back to a state a run can start from: jobs left `dialing` become `unknown`,
+    /// `in_progress` calls placed through `api` are returned to be followed (never redialled).
+    func recoverAtStart(campaign: CampaignRecord, api: String?, now: Date) throws(StoreError) -> Recovery
+
+    /// In one transaction: records `results` first, then takes up to `limit` due jobs and commits the intent
+    /// to call each (an attempt in `dialing`). A job `admission` keeps outside its calling window stays
+    /// queued until the date it gives.
+    func claimDueJobs(
+        campaign: CampaignRecord, api: String?, now: Date, limit: Int, admission: (any ClaimAdmission)?,
+        recordingFirst results: [AttemptResult]
+    ) async throws(StoreError) -> Claim
+
+    /// The POST answered with an interactionId: the job is `in_progress`, followed by that id.
+    func recordPlaced(_ intent: AttemptIntent, interactionID: String, rawJSON: String?, now: Date)
+        async throws(StoreError) -> GuardedWrite
+
+    /// Records results of attempts in one commit.
+    func record(_ results: [AttemptResult]) async throws(StoreError) -> [GuardedWrite]
+
+    /// The campaign's jobs by status.
+    func jobCounts(campaign: CampaignRecord) async throws(StoreError) -> JobCounts
+}
+
+extension CampaignStore: DispatchStore {}
