@@ -176,7 +176,11 @@ struct RunLockTests {
         // The old lock file's name, planted as a link to another file: the old code truncated it.
         try FileManager.default.createSymbolicLink(atPath: test.store.path + ".lock", withDestinationPath: victim.path)
         let lock = try RunLock.acquire(store: test.store)
-        withExtendedLifetime(lock) {}
         #expect(try String(contentsOf: victim, encoding: .utf8) == "keep me")
+        // Nothing beside the database is locked either: the lock is on the database file itself.
+        let other = open(victim.path, O_RDONLY)
+        defer { close(other) }
+        #expect(flock(other, LOCK_EX | LOCK_NB) == 0, "the file the old lock name points to is not locked")
+        withExtendedLifetime(lock) {}
     }
 }
