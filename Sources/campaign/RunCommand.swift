@@ -376,6 +376,9 @@ final class ProgressPrinter: Sendable {
         case .notRecorded(let jobID, let phone, let interactionID, let reason):
             return "job \(jobID) \(phone): a call WAS placed, interaction id \(interactionID), but the database "
                 + "could not store it (\(reason)); the job will be unknown, never redialled: keep this id"
+        case .contactPressure(let jobID, let phone, let until):
+            return "job \(jobID) \(phone): called too often or too recently (in any campaign); waits until "
+                + clockTime(until)
         case .outsideWindow(let jobID, let phone, let until):
             return "job \(jobID) \(phone): outside the calling window, waits until \(clockTime(until))"
         case .zoneUnknown(let jobID, let phone, let zone, let until):
@@ -419,6 +422,9 @@ enum RunSummaryText {
                 + "\(ProgressPrinter.clockTime(until)): run campaign run again then"
         case .stopped(let counts):
             return "stopped (\(describe(counts))); run campaign run again to continue"
+        case .pastDeadline(let deadline, let counts):
+            return "the deadline \(ProgressPrinter.clockTime(deadline)) passed: no call starts after it; "
+                + "\(counts.queued) job(s) stay queued (\(describe(counts)))"
         }
     }
 

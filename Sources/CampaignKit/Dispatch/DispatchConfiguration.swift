@@ -40,6 +40,10 @@ public struct DispatchConfiguration: Sendable {
     /// With `noWait`, a pause (Retry-After, the breaker, `--rate`) longer than this with nothing in flight
     /// ends the run like a wait for a retry does.
     public var noWaitPauseLimit: Duration = .seconds(60)
+    /// Per-number caps and gaps across every campaign (`--max-calls-per-number`, `--min-gap`); `nil`: none.
+    public var pressure: ContactPressure?
+    /// No call starts at or after it (`--until`); calls in flight are still followed to their end.
+    public var deadline: Date?
 
     public init(
         maxParallel: Int = 5, pollInterval: Duration = .seconds(5), pollJitter: Double = 0.2,

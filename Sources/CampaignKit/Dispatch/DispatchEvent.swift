@@ -11,6 +11,8 @@ public enum DispatchEvent: Sendable, Equatable {
     case unknown(jobID: Int64, phone: String, reason: String)
     case needsReview(jobID: Int64, phone: String, reason: String)
     case outsideWindow(jobID: Int64, phone: String, until: Date)
+    /// The number was called too often or too recently (in any campaign): the job waits until `until`.
+    case contactPressure(jobID: Int64, phone: String, until: Date)
     /// A write about this job was refused: the job had changed under this run (a person resolved it, another
     /// process took it). Nothing was written; `interactionID` is the call's, when one was placed.
     case staleWrite(jobID: Int64, phone: String, what: String, interactionID: String?)
@@ -49,6 +51,8 @@ public enum RunResult: Sendable, Equatable {
     case waiting(until: Date, JobCounts)
     /// Stopped on request; everything is in the database and the next run continues.
     case stopped(JobCounts)
+    /// The deadline (`--until`) passed: no call started after it; queued jobs stay queued.
+    case pastDeadline(Date, JobCounts)
 }
 
 /// Why a run stopped early.

@@ -33,6 +33,14 @@ public struct StartedJob: Sendable, Equatable {
 public struct PostponedJob: Sendable, Equatable {
     public var job: DueJob
     public var until: Date
+    public var reason: Reason = .window
+
+    public enum Reason: Sendable, Equatable {
+        /// Outside its calling window, or its zone unknown on this host.
+        case window
+        /// The number was called too often or too recently (`ContactPressure`), in any campaign.
+        case contactPressure
+    }
 }
 
 /// The row written before a POST: the proof that a call may be under way.

@@ -12,11 +12,11 @@ public protocol DispatchStore: Sendable {
     func recoverAtStart(campaign: CampaignRecord, api: String?, now: Date) throws(StoreError) -> Recovery
 
     /// In one transaction: records `results` first, then takes up to `limit` due jobs and commits the intent
-    /// to call each (an attempt in `dialing`). A job `admission` keeps outside its calling window stays
-    /// queued until the date it gives.
+    /// to call each (an attempt in `dialing`). A job `admission` keeps outside its calling window, or that
+    /// `pressure` says was called too often or too recently, stays queued until the date given.
     func claimDueJobs(
         campaign: CampaignRecord, api: String?, now: Date, limit: Int, admission: (any ClaimAdmission)?,
-        recordingFirst results: [AttemptResult]
+        pressure: ContactPressure?, recordingFirst results: [AttemptResult]
     ) async throws(StoreError) -> Claim
 
     /// The POST answered with an interactionId: the job is `in_progress`, followed by that id.

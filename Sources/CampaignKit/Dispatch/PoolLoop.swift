@@ -58,11 +58,11 @@ struct PoolLoop {
                 group.addTask {
                     [
                         store = dispatcher.store, campaign = dispatcher.campaign, api = dispatcher.client.api,
-                        admission = admission(now: now)
+                        admission = admission(now: now), pressure = dispatcher.configuration.pressure
                     ] in
                     do throws(StoreError) {
                         let claim = try await store.claimDueJobs(
-                            campaign: campaign, api: api, now: now, limit: limit, admission: admission,
+                            campaign: campaign, api: api, now: now, limit: limit, admission: admission, pressure: pressure,
                             recordingFirst: results.map(\.result))
                         return .claimed(claim, limit: limit, results: results)
                     } catch {
@@ -113,6 +113,7 @@ struct PoolLoop {
         case .finished: return await counts().map { .finished($0) }
         case .stopped: return await counts().map { .stopped($0) }
         case .waiting(let until): return await counts().map { .waiting(until: until, $0) }
+        case .pastDeadline(let deadline): return await counts().map { .pastDeadline(deadline, $0) }
         }
     }
 

@@ -73,13 +73,15 @@ struct PoolState {
         case stopped
         /// `--no-wait`: nothing can start before `until`.
         case waiting(until: Date)
+        /// `--until` passed with nothing in flight.
+        case pastDeadline(Date)
         case failed(DispatchError)
 
         /// Errors compare by what they say (a store error may wrap any error).
         static func == (lhs: Finish, rhs: Finish) -> Bool {
             switch (lhs, rhs) {
             case (.finished, .finished), (.stopped, .stopped): true
-            case (.waiting(let a), .waiting(let b)): a == b
+            case (.waiting(let a), .waiting(let b)), (.pastDeadline(let a), .pastDeadline(let b)): a == b
             case (.failed(let a), .failed(let b)): a.description == b.description
             default: false
             }
@@ -258,7 +260,9 @@ struct PoolState {
     private mutating func startClaimed(_ claim: Claim, limit: Int, now: Date, into actions: inout [Action]) -> Int {
         for postponed in claim.postponed {
             let job = postponed.job
-            if WindowAdmission.zone(named: job.timeZone, runZone: configuration.defaultTimeZone) == nil {
+            if postponed.reason == .contactPressure {
+                actions.append(.emit(.contactPressure(jobID: job.id, phone: job.phone, until: postponed.until)))
+            } else if WindowAdmission.zone(named: job.timeZone, runZone: configuration.defaultTimeZone) == nil {
                 actions.append(
                     .emit(.zoneUnknown(jobID: job.id, phone: job.phone, zone: job.timeZone, until: postponed.until)))
             } else {
@@ -297,6 +301,8 @@ struct PoolState {
     /// The earliest instant a new call may start given pauses, the breaker and the rate; `nil` while a
     /// breaker probe is in flight (wait for it to end).
     func startGate(now: Date) -> Date? {
+        // Past the deadline nothing starts again.
+        if let deadline = configuration.deadline, now >= deadline { return .distantFuture }
         var gate = now
         if let paused = health.pausedUntil { gate = max(gate, paused) }
         if let open = health.breakerOpenUntil {
@@ -335,6 +341,7 @@ struct PoolState {
         }
         let idle = inFlight == 0 && !claimInFlight && pending.isEmpty
         if idle && !mayBeDue && nextDue == nil { return actions + finish(.finished) }
+        if idle, let deadline = configuration.deadline, now >= deadline { return actions + finish(.pastDeadline(deadline)) }
         if configuration.noWait, idle, mayBeDue, let gate,
             gate.timeIntervalSince(now) > configuration.noWaitPauseLimit.seconds
         {
@@ -350,6 +357,10 @@ struct PoolState {
             } else if let nextDue {
                 wake = max(nextDue, gate)
             }
+        }
+        if let deadline = configuration.deadline, let later = wake, later > deadline {
+            // Nothing may start after the deadline: wake at it, to end the run then.
+            wake = inFlight == 0 ? max(deadline, now) : nil
         }
         if idle, !mayBeDue, let wake, let nextDue, nextDue >= wake, nextDue > now {
             if configuration.noWait { return actions + finish(.waiting(until: wake)) }

@@ -98,7 +98,7 @@ extension CampaignStore {
     /// first in the same transaction: the end of one call and the start of the next share one commit.
     public func claimDueJobs(
         campaign: CampaignRecord, api: String? = nil, now: Date, limit: Int, admission: (any ClaimAdmission)? = nil,
-        recordingFirst results: [AttemptResult] = []
+        pressure: ContactPressure? = nil, recordingFirst results: [AttemptResult] = []
     ) async throws(StoreError) -> Claim {
         let stamp = Timestamp.string(now)
         return try await commit { db in
@@ -133,11 +133,20 @@ extension CampaignStore {
                     let job = DueJob(
                         id: row["id"], phone: phone, attempts: row["attempts"], request: request,
                         timeZone: row["timezone"] ?? defaults.timezone)
-                    if let until = admission?.until(job), until > now {
+                    var wait = admission?.until(job).flatMap { $0 > now ? PostponedJob(job: job, until: $0) : nil }
+                    if let pressure,
+                        let until = pressure.until(
+                            starts: try Self.callStarts(db, phone: phone, since: now - pressure.lookBack.seconds),
+                            now: now),
+                        until >= wait?.until ?? now
+                    {
+                        wait = PostponedJob(job: job, until: until, reason: .contactPressure)
+                    }
+                    if let wait {
                         try db.executeCached(
                             sql: "UPDATE jobs SET next_attempt_at = ?, updated_at = ? WHERE id = ?",
-                            arguments: [Timestamp.string(until), stamp, job.id])
-                        claim.postponed.append(PostponedJob(job: job, until: until))
+                            arguments: [Timestamp.string(wait.until), stamp, job.id])
+                        claim.postponed.append(wait)
                         continue
                     }
                     claim.started.append(
@@ -147,6 +156,24 @@ extension CampaignStore {
             claim.nextDue = try Self.nextQueuedTime(db, campaign: campaign)
             return claim
         }
+    }
+
+    /// When calls to `phone` started since `since`, in every campaign of the database: the attempts that may
+    /// have rung someone (being placed, placed, ended, unknown), not those refused before a call existed.
+    static func callStarts(_ db: Database, phone: String, since: Date) throws -> [Date] {
+        try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT a.started_at FROM jobs j JOIN attempts a ON a.job_id = j.id
+                    WHERE j.phone_e164 = ? AND a.started_at > ? AND a.state IN ('dialing', 'placed', 'ended', 'unknown')
+                    """), arguments: [phone, Timestamp.string(since)]
+        ).compactMap(Timestamp.date)
+    }
+
+    /// Makes looking up a number across campaigns an index probe (`jobs_by_number`): built once, by the first
+    /// run with a per-number cap or gap, so imports that never use one do not maintain it.
+    public func indexNumbersAcrossCampaigns() throws(StoreError) {
+        try write { db in try db.execute(sql: "CREATE INDEX IF NOT EXISTS jobs_by_number ON jobs (phone_e164)") }
     }
 
     /// The earliest `next_attempt_at` of the campaign's queued jobs (`distantPast` when one is due now),
