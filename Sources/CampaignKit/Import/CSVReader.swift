@@ -1,73 +1,5 @@
 import Foundation
 
-/// One record of a CSV file.
-public struct CSVRecord: Sendable {
-    /// The physical line (1-based) where the record starts.
-    public var line: Int
-    public var fields: [String]
-    /// The record's text as it stood in the file, without its line ending.
-    public var raw: String
-    /// A defect confined to this record (a quote in the wrong place); the record is rejected.
-    public var problem: String?
-    /// The first C0 control character (other than tab, CR, LF) in a value; the record is rejected.
-    public var controlCharacter: ControlCharacter?
-
-    /// Where a control character stands: a NUL cuts C strings short, an escape sequence rewrites a terminal,
-    /// so neither may reach a prompt, the database or a report.
-    public struct ControlCharacter: Sendable, Equatable {
-        /// The field's position (0-based).
-        public var field: Int
-        /// The physical line (1-based) and the column on it (1-based, in Unicode scalars).
-        public var line: Int
-        public var column: Int
-        public var value: UInt8
-
-        public init(field: Int, line: Int, column: Int, value: UInt8) {
-            self.field = field
-            self.line = line
-            self.column = column
-            self.value = value
-        }
-
-        /// `U+001B at line 3, column 7`.
-        public var location: String {
-            "the control character U+\(String(format: "%04X", value)) at line \(line), column \(column)"
-        }
-
-        /// Whether `byte` is a C0 control character a value may not hold (tab, CR and LF may stand in text).
-        @inline(__always)
-        public static func isRefused(_ byte: UInt8) -> Bool {
-            byte < 0x20 && byte != 9 && byte != 10 && byte != 13
-        }
-    }
-}
-
-/// Why a CSV file cannot be read at all.
-public enum CSVError: Error, Equatable, CustomStringConvertible {
-    case cannotRead(path: String, reason: String)
-    case invalidUTF8(path: String, line: Int)
-    case unterminatedQuote(path: String, line: Int)
-    case recordTooLong(path: String, line: Int, limit: Int)
-
-    public var description: String {
-        switch self {
-        case .cannotRead(let path, let reason):
-            return "\(path): cannot read the file: \(reason)"
-        case .invalidUTF8(let path, let line):
-            return "\(path):\(line): the file is not valid UTF-8 from this line on; "
-                + "save it again as UTF-8 (in a spreadsheet: \"CSV UTF-8\")"
-        case .unterminatedQuote(let path, let line):
-            return "\(path):\(line): a quoted field opens on this line and is never closed; "
-                + "close it with \" (a quote inside a quoted field is written twice: \"\")"
-        case .recordTooLong(let path, let line, let limit):
-            let size = limit % (1 << 20) == 0 ? "\(limit >> 20) MB" : "\(limit) bytes"
-            return "\(path):\(line): the record starting on this line is longer than \(size); most likely a quote "
-                + "opens a field here and never closes, so the rest of the file reads as one value. Close the "
-                + "quote (a quote inside a quoted field is written twice: \"\"), or shorten the value"
-        }
-    }
-}
-
 /// A streaming RFC 4180 reader: quoted fields, doubled quotes, commas and line breaks inside
 /// quotes, CRLF or LF, a missing final line break, and a UTF-8 byte-order mark. It holds one
 /// buffer of the file at a time, so memory stays flat however large the file is. A record longer than
@@ -167,8 +99,8 @@ public final class CSVReader {
         case end
     }
 
-    private static let quote = UInt8(ascii: "\"")
-    private static let comma = UInt8(ascii: ",")
+    static let quote = UInt8(ascii: "\"")
+    static let comma = UInt8(ascii: ",")
     private static let cr = UInt8(ascii: "\r")
     private static let lf = UInt8(ascii: "\n")
 
@@ -371,103 +303,5 @@ public final class CSVReader {
             index += length
         }
         return nil
-    }
-}
-
-/// Writes RFC 4180 records: fields quoted only when they need it, line ends CRLF.
-public enum CSVWriter {
-    /// One field, quoted if it holds a comma, quote, CR or LF (or leading/trailing spaces).
-    public static func field(_ text: String) -> String {
-        var needsQuotes = false
-        for byte in text.utf8
-        where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 10 || byte == 13 {
-            needsQuotes = true
-            break
-        }
-        if !needsQuotes, let first = text.utf8.first, let last = text.utf8.last,
-            first == UInt8(ascii: " ") || last == UInt8(ascii: " ")
-        {
-            needsQuotes = true
-        }
-        guard needsQuotes else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// One record without its line end.
-    public static func record(_ fields: [String]) -> String {
-        fields.map(field).joined(separator: ",")
-    }
-}
-
-extension CSVReader {
-    /// Splits one stored record (as `CSVRecord.raw` keeps it) into its fields.
-    public static func parseLine(_ text: String) -> [String] {
-        var fields: [String] = []
-        var text = text
-        text.withUTF8 { bytes in
-            forEachValue(bytes) { value in
-                fields.append(String(decoding: value, as: UTF8.self))
-                return true
-            }
-        }
-        return fields
-    }
-
-    /// Calls `body` with each value of one stored record (as `CSVRecord.raw` keeps it), read by the rules
-    /// `next()` reads the file with: a field is quoted only when it starts with a quote (a quote anywhere
-    /// else is a character, as in `Screen 27"`), a doubled quote inside quotes is one quote, and text
-    /// after a closing quote is part of the value. `body` returns false to stop.
-    ///
-    /// Everything that decides per field on a stored record (`parseLine`, the spreadsheet guard) goes
-    /// through here, so it sees the fields the import saw; a second, looser splitter once took a stray
-    /// quote for an opening one and hid the next field from the guard. A value without doubled quotes or
-    /// trailing text is handed over in place, without a copy.
-    public static func forEachValue(
-        _ record: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
-    ) {
-        let count = record.count
-        var scratch: [UInt8] = []
-        var index = 0
-        while true {
-            var separator: Int
-            var keepGoing: Bool
-            if index < count && record[index] == quote {
-                var scan = index + 1
-                var doubled = false
-                while scan < count {
-                    if record[scan] == quote {
-                        if scan + 1 < count && record[scan + 1] == quote {
-                            doubled = true
-                            scan += 2
-                            continue
-                        }
-                        break
-                    }
-                    scan += 1
-                }
-                let close = min(scan, count)
-                let after = min(close + 1, count)
-                separator = after
-                while separator < count && record[separator] != comma { separator += 1 }
-                if !doubled && separator == after {
-                    keepGoing = body(UnsafeBufferPointer(rebasing: record[(index + 1)..<close]))
-                } else {
-                    scratch.removeAll(keepingCapacity: true)
-                    var read = index + 1
-                    while read < close {
-                        scratch.append(record[read])
-                        read += record[read] == quote ? 2 : 1
-                    }
-                    scratch.append(contentsOf: UnsafeBufferPointer(rebasing: record[after..<separator]))
-                    keepGoing = scratch.withUnsafeBufferPointer(body)
-                }
-            } else {
-                separator = index
-                while separator < count && record[separator] != comma { separator += 1 }
-                keepGoing = body(UnsafeBufferPointer(rebasing: record[index..<separator]))
-            }
-            if !keepGoing || separator >= count { return }
-            index = separator + 1
-        }
     }
 }

@@ -12,42 +12,6 @@ public struct RowProblem: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The verdicts on a batch of rows, in row order; the valid jobs' texts are packed in `jobs`.
-public struct ValidatedBatch: Sendable {
-    public enum Entry: Sendable {
-        case job(Int)
-        case rejected(line: Int, fields: [String], problems: [RowProblem])
-    }
-
-    public var entries: [Entry] = []
-    public var jobs = PackedJobs()
-
-    public init(_ records: [CSVRecord], validator: RowValidator) {
-        entries.reserveCapacity(records.count)
-        for record in records {
-            switch validator.validate(record) {
-            case .job(let job, let countryCode):
-                if let index = jobs.append(job, countryCode: countryCode) {
-                    entries.append(.job(index))
-                } else {
-                    let problem = RowProblem(
-                        file: validator.file, line: job.line, column: validator.header[validator.phoneColumn],
-                        message: "'\(job.phoneE164)' is not an E.164 number")
-                    entries.append(.rejected(line: job.line, fields: record.fields, problems: [problem]))
-                }
-            case .rejected(let line, let fields, let problems):
-                entries.append(.rejected(line: line, fields: fields, problems: problems))
-            }
-        }
-    }
-}
-
-/// The verdict on one row.
-public enum ValidatedRow: Sendable {
-    case job(NewJob, countryCode: Int)
-    case rejected(line: Int, fields: [String], problems: [RowProblem])
-}
-
 /// Checks one contact row and turns it into a job: number, overrides and expanded prompt.
 /// A pure value, safe to use from several threads at once.
 public struct RowValidator: Sendable {

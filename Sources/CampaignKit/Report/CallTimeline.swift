@@ -22,7 +22,21 @@ public struct CallTimeline: Sendable, Equatable {
     public init?(store: CampaignStore, campaign: CampaignRecord, now: Date = Date(), bucketCount: Int = 120)
         throws(StoreError)
     {
-        guard let span = try store.callSpan(campaign: campaign, now: now),
+        let timeline: CallTimeline?
+        do {
+            timeline = try store.readReport(campaign: campaign) {
+                try CallTimeline($0, now: now, bucketCount: bucketCount)
+            }
+        } catch {
+            throw CampaignStore.storeError(error)
+        }
+        guard let timeline else { return nil }
+        self = timeline
+    }
+
+    /// The timeline of `report`'s moment; nil when no call was ever started.
+    public init?(_ report: ReportSnapshot, now: Date = Date(), bucketCount: Int = 120) throws(StoreError) {
+        guard let span = try report.callSpan(now: now),
             let start = Timestamp.date(span.start), let end = Timestamp.date(span.end)
         else { return nil }
         let startTime = start.timeIntervalSince1970
@@ -49,7 +63,7 @@ public struct CallTimeline: Sendable, Equatable {
             last = time
         }
 
-        try store.forEachCallEdge(campaign: campaign, now: now) { text, delta in
+        try report.forEachCallEdge(now: now) { text, delta in
             guard let time = Timestamp.date(text)?.timeIntervalSince1970 else { return }
             cover(to: time)
             level = max(level + delta, 0)

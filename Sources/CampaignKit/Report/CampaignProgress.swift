@@ -4,17 +4,9 @@ public struct CampaignProgress: Sendable, Equatable {
     public var createdAt: String?
     public var counts: JobCounts
 
-    /// Every campaign of the database, oldest first.
+    /// Every campaign of the database, oldest first, as of one moment.
     public static func all(in store: CampaignStore) throws(StoreError) -> [CampaignProgress] {
-        var result: [CampaignProgress] = []
-        for name in try store.campaignNames() {
-            guard let record = try store.campaign(named: name) else { continue }
-            result.append(
-                CampaignProgress(
-                    name: name, createdAt: try store.createdAt(campaign: record),
-                    counts: try store.jobCounts(campaign: record)))
-        }
-        return result
+        try store.campaignProgress()
     }
 }
 

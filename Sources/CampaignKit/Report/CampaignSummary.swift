@@ -39,34 +39,43 @@ public struct CampaignSummary: Sendable, Equatable, Codable {
         "queued", "dialing", "in_progress", "completed", "failed", "unknown", "cancelled", "suppressed",
     ]
 
-    /// Reads the summary from the store. `limit` caps the jobs listed as needing review.
+    /// Reads the summary from the store, in one read transaction. `limit` caps the jobs listed as needing review.
     public init(store: CampaignStore, campaign: CampaignRecord, now: Date = Date(), limit: Int = 20)
         throws(StoreError)
     {
-        let counts = try store.jobCounts(campaign: campaign)
-        self.campaign = campaign.name
+        do {
+            self = try store.readReport(campaign: campaign) { try CampaignSummary($0, now: now, limit: limit) }
+        } catch {
+            throw CampaignStore.storeError(error)
+        }
+    }
+
+    /// Reads the summary from `report`, so that it is of the same moment as the rest of the report.
+    public init(_ report: ReportSnapshot, now: Date = Date(), limit: Int = 20) throws(StoreError) {
+        let counts = try report.jobCounts()
+        campaign = report.campaign.name
         generatedAt = Timestamp.string(now)
         jobCount = counts.total
         var byStatus = counts.byStatus
         for status in Self.statuses where byStatus[status] == nil { byStatus[status] = 0 }
         self.byStatus = byStatus
-        let totals = try store.jobTotals(campaign: campaign)
+        let totals = try report.jobTotals()
         byOutcome = totals.byOutcome
-        attempts = AttemptTotals(used: totals.attemptsUsed, byState: try store.attemptStates(campaign: campaign))
+        attempts = AttemptTotals(used: totals.attemptsUsed, byState: try report.attemptStates())
         let withOutcome = byOutcome.values.reduce(0, +)
         answerRate = withOutcome == 0 ? nil : Double(byOutcome[OutcomeRules.answered] ?? 0) / Double(withOutcome)
         scheduled = Scheduled(
-            queued: counts.queued, waiting: try store.waitingJobCount(campaign: campaign, now: now),
+            queued: counts.queued, waiting: try report.waitingJobCount(now: now),
             inFlight: counts.active,
-            nextDueAt: try store.nextQueuedTime(campaign: campaign).map { Timestamp.string(max($0, now)) })
+            nextDueAt: try report.nextQueuedTime().map { Timestamp.string(max($0, now)) })
         // The lists are read only when there is something to list: a LIMIT query that matches nothing
         // scans every job.
         unknown = ReviewList(
             total: counts.unknown,
-            jobs: counts.unknown == 0 ? [] : try store.reviewJobs(campaign: campaign, unknown: true, limit: limit))
+            jobs: counts.unknown == 0 ? [] : try report.reviewJobs(unknown: true, limit: limit))
         review = ReviewList(
             total: totals.flagged,
-            jobs: totals.flagged == 0 ? [] : try store.reviewJobs(campaign: campaign, unknown: false, limit: limit))
-        estimatedCost = CreditEstimate(try store.callMinutes(campaign: campaign))
+            jobs: totals.flagged == 0 ? [] : try report.reviewJobs(unknown: false, limit: limit))
+        estimatedCost = CreditEstimate(try report.callMinutes())
     }
 }

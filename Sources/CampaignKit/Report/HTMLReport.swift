@@ -242,21 +242,8 @@ public enum HTMLReport {
 extension HTMLReport {
     /// Writes `html` to `path` through a temporary file, so a reader never sees half a page.
     public static func write(_ html: String, to path: String) throws(ReportError) {
-        let (fd, temporary) = try OutputFile.createTemporary(beside: path)
-        var output = ByteWriter(fd: fd, path: path)
-        output.append(html)
-        do {
-            try output.flush()
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        guard close(fd) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .cannotWrite(path: path, reason: reason)
-        }
-        try OutputFile.commit(temporary, to: path)
+        var file = try PartialFile(beside: path)
+        file.output.append(html)
+        try file.keep()
     }
 }

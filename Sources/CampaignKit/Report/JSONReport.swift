@@ -20,9 +20,17 @@ public struct JSONReport {
     public func write(
         _ summary: CampaignSummary, campaign: CampaignRecord, jobs: Bool, to fd: Int32 = STDOUT_FILENO
     ) throws {
+        guard jobs else { return try Self.write(summary, jobsFrom: nil, to: fd) }
+        try store.readReport(campaign: campaign) { try Self.write(summary, jobsFrom: $0, to: fd) }
+    }
+
+    /// Writes the summary to `fd`; with `report`, adds a `"jobs"` array holding every job of its moment.
+    public static func write(_ summary: CampaignSummary, jobsFrom report: ReportSnapshot?, to fd: Int32 = STDOUT_FILENO)
+        throws
+    {
         var output = ByteWriter(fd: fd, path: "standard output")
-        var text = Self.encode(summary)
-        guard jobs else {
+        var text = encode(summary)
+        guard let report else {
             output.append(text + "\n")
             try output.flush()
             return
@@ -32,11 +40,11 @@ public struct JSONReport {
         while text.last == "\n" || text.last == " " { text.removeLast() }
         output.append(text + ",\n  \"jobs\" : [\n")
         var first = true
-        try store.forEachJob(campaign: campaign) { job in
+        try report.forEachJob { job in
             if !first { output.append(",\n") }
             first = false
             output.append("    ")
-            Self.appendJob(job, columns: campaign.columns, to: &output)
+            appendJob(job, columns: report.campaign.columns, to: &output)
             try output.flushIfFull()
         }
         output.append("\n  ]\n}\n")

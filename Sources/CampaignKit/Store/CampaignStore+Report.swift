@@ -25,67 +25,35 @@ public struct RawResultRow {
     }
 }
 
-/// A job a person has to look at: `unknown`, or carrying a review reason.
-public struct ReviewJob: Sendable, Equatable, Codable {
-    public var id: Int64
-    public var phone: String
-    public var status: String
-    public var attempts: Int
-    public var reason: String?
-    public var lastAttemptAt: String?
-}
+/// One moment of a campaign as `campaign report` reads it: every query below runs in the read transaction
+/// `CampaignStore.readReport` opened, so every figure of a report (summary, results CSV, timeline, jobs)
+/// is of the same moment, even while `campaign run` commits. Separate reads once let a report taken during
+/// a run count a job `queued` in one figure and `answered` in the next.
+///
+/// Valid only inside the `readReport` closure that receives it.
+public struct ReportSnapshot {
+    let db: Database
+    public let campaign: CampaignRecord
 
-/// Attempt totals of a campaign.
-public struct AttemptTotals: Sendable, Equatable, Codable {
-    /// Attempts counted against the jobs (`jobs.attempts`: what the retry limit counts).
-    public var used: Int
-    /// Attempts by state (`ended`, `placed`, `rejected`, `unknown`, `not_placed`, `dialing`).
-    public var byState: [String: Int]
-}
+    /// Runs one query, with SQLite's errors as the store's.
+    private func query<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do { return try body() } catch { throw CampaignStore.storeError(error) }
+    }
 
-/// Totals over a campaign's jobs that need a full scan (see `jobTotals`).
-public struct JobTotals: Sendable, Equatable {
-    public var byOutcome: [String: Int] = [:]
-    public var attemptsUsed = 0
-    /// Jobs other than `unknown` ones that carry a review reason.
-    public var flagged = 0
-}
+    /// The campaign's jobs by status.
+    public func jobCounts() throws(StoreError) -> JobCounts {
+        try query { try CampaignStore.jobCounts(db, campaign: campaign) }
+    }
 
-/// The raw figures behind the credit estimate: calls that ended, and their started minutes.
-public struct CallMinutes: Sendable, Equatable {
-    /// Ended calls with both timestamps.
-    public var calls: Int
-    /// Sum over those calls of their started minutes (at least 1 each).
-    public var startedMinutes: Int
-    /// Total seconds between intent and end, over the same calls.
-    public var seconds: Double
-}
-
-/// The store operations of `campaign report` and `campaign list`. All their SQL is here.
-extension CampaignStore {
-    /// Calls `body` for every job of `campaign`, in import order, with the columns as raw bytes.
-    public func forEachResultRow(
-        campaign: CampaignRecord, _ body: (RawResultRow) throws -> Void
-    ) throws(StoreError) {
-        try read { db in
-            let statement = try db.makeStatement(
-                sql: """
-                    SELECT row_csv, phone_e164, status, outcome, attempts, interaction_id, summary, recording_url,
-                        error, last_attempt_at, completed_at
-                    FROM jobs WHERE campaign_id = ? ORDER BY id
-                    """)
-            let cursor = try Row.fetchCursor(statement, arguments: [campaign.id])
-            let raw = RawResultRow(statement: statement.sqliteStatement)
-            while try cursor.next() != nil {
-                try body(raw)
-            }
-        }
+    /// The earliest `next_attempt_at` of the queued jobs (`distantPast` when one is due now), or nil.
+    public func nextQueuedTime() throws(StoreError) -> Date? {
+        try query { try CampaignStore.nextQueuedTime(db, campaign: campaign) }
     }
 
     /// Jobs by their last outcome label, attempts used, and jobs flagged for review (other than `unknown`
     /// ones), in one scan of the campaign's jobs: the summary of a million jobs pays for one pass, not three.
-    public func jobTotals(campaign: CampaignRecord) throws(StoreError) -> JobTotals {
-        try read { db in
+    public func jobTotals() throws(StoreError) -> JobTotals {
+        try query {
             var totals = JobTotals()
             let rows = try Row.fetchAll(
                 db,
@@ -103,8 +71,8 @@ extension CampaignStore {
     }
 
     /// Attempts by state.
-    public func attemptStates(campaign: CampaignRecord) throws(StoreError) -> [String: Int] {
-        try read { db in
+    public func attemptStates() throws(StoreError) -> [String: Int] {
+        try query {
             var byState: [String: Int] = [:]
             let rows = try Row.fetchAll(
                 db,
@@ -118,8 +86,8 @@ extension CampaignStore {
     }
 
     /// Queued jobs whose retry (or calling window) is in the future at `now`.
-    public func waitingJobCount(campaign: CampaignRecord, now: Date) throws(StoreError) -> Int {
-        try read { db in
+    public func waitingJobCount(now: Date) throws(StoreError) -> Int {
+        try query {
             try Int.fetchOne(
                 db,
                 sql: "SELECT COUNT(*) FROM jobs WHERE campaign_id = ? AND status = 'queued' AND next_attempt_at > ?",
@@ -131,9 +99,9 @@ extension CampaignStore {
     ///
     /// `unknown: true` lists the `unknown` jobs (a call may have been placed); `false` lists the other jobs
     /// that carry a review reason.
-    public func reviewJobs(campaign: CampaignRecord, unknown: Bool, limit: Int) throws(StoreError) -> [ReviewJob] {
+    public func reviewJobs(unknown: Bool, limit: Int) throws(StoreError) -> [ReviewJob] {
         let condition = unknown ? "status = 'unknown'" : "status != 'unknown' AND review_reason IS NOT NULL"
-        return try read { db in
+        return try query {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -151,8 +119,8 @@ extension CampaignStore {
     ///
     /// `started_at` is written just before the POST and `ended_at` when the run learnt that the call ended,
     /// so each span is a little longer than the call: the estimate errs on the high side.
-    public func callMinutes(campaign: CampaignRecord) throws(StoreError) -> CallMinutes {
-        try read { db in
+    public func callMinutes() throws(StoreError) -> CallMinutes {
+        try query {
             let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -168,14 +136,29 @@ extension CampaignStore {
         }
     }
 
+    /// The first start and the last end of the campaign's calls (an unended call ends at `now`), or nil
+    /// when no call was ever started.
+    public func callSpan(now: Date) throws(StoreError) -> (start: String, end: String)? {
+        try query {
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(a.started_at), MAX(COALESCE(a.ended_at, ?2)) FROM attempts a JOIN jobs j ON j.id = a.job_id
+                    WHERE j.campaign_id = ?1 AND a.state NOT IN ('rejected', 'not_placed')
+                    """, arguments: [campaign.id, Timestamp.string(now)])
+            guard let row, let start = row[0] as String?, let end = row[1] as String? else { return nil }
+            return (start, end)
+        }
+    }
+
     /// Calls `body` with every start (+1) and end (-1) of the calls that may have been live, in time order.
     ///
     /// A call that has not ended (dialing or placed) ends at `now`. Attempts refused before any call
     /// (`rejected`, `not_placed`) are left out.
     public func forEachCallEdge(
-        campaign: CampaignRecord, now: Date, _ body: (_ time: String, _ delta: Int) throws -> Void
+        now: Date, _ body: (_ time: String, _ delta: Int) throws -> Void
     ) throws(StoreError) {
-        try read { db in
+        try query {
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
@@ -193,9 +176,9 @@ extension CampaignStore {
         }
     }
 
-    /// Calls `body` for every job of the campaign with its contact row, in import order (for `--json --jobs`).
-    public func forEachJob(campaign: CampaignRecord, _ body: (JobRecord) throws -> Void) throws(StoreError) {
-        try read { db in
+    /// Calls `body` for every job with its contact row, in import order (for `--json --jobs`).
+    public func forEachJob(_ body: (JobRecord) throws -> Void) throws(StoreError) {
+        try query {
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
@@ -214,46 +197,45 @@ extension CampaignStore {
         }
     }
 
-    /// When the campaign was created.
-    public func createdAt(campaign: CampaignRecord) throws(StoreError) -> String? {
-        try read { db in
-            try String.fetchOne(db, sql: "SELECT created_at FROM campaigns WHERE id = ?", arguments: [campaign.id])
+    /// Calls `body` for every job, in import order, with the columns as raw bytes.
+    public func forEachResultRow(_ body: (RawResultRow) throws -> Void) throws(StoreError) {
+        try query {
+            let statement = try db.makeStatement(
+                sql: """
+                    SELECT row_csv, phone_e164, status, outcome, attempts, interaction_id, summary, recording_url,
+                        error, last_attempt_at, completed_at
+                    FROM jobs WHERE campaign_id = ? ORDER BY id
+                    """)
+            let cursor = try Row.fetchCursor(statement, arguments: [campaign.id])
+            let raw = RawResultRow(statement: statement.sqliteStatement)
+            while try cursor.next() != nil {
+                try body(raw)
+            }
         }
     }
 }
 
-/// One job with its results, as `--json --jobs` prints it.
-public struct JobRecord: Sendable, Equatable {
-    public var id: Int64
-    public var sourceLine: Int
-    public var rowCSV: String
-    public var phoneE164: String
-    public var status: String
-    public var outcome: String?
-    public var attempts: Int
-    public var interactionID: String?
-    public var summary: String?
-    public var recordingURL: String?
-    public var error: String?
-    public var reviewReason: String?
-    public var nextAttemptAt: String?
-    public var lastAttemptAt: String?
-    public var completedAt: String?
-}
-
+/// The store operations of `campaign report` and `campaign list`. All their SQL is here.
 extension CampaignStore {
-    /// The first start and the last end of the campaign's calls (an unended call ends at `now`), or nil
-    /// when no call was ever started.
-    public func callSpan(campaign: CampaignRecord, now: Date) throws(StoreError) -> (start: String, end: String)? {
+    /// Runs `body` inside one read transaction of `campaign`'s database. What `body` throws is thrown as it
+    /// is; SQLite's own errors become `StoreError`s.
+    public func readReport<T>(campaign: CampaignRecord, _ body: (ReportSnapshot) throws -> T) throws -> T {
+        do {
+            return try queue.read { db in try body(ReportSnapshot(db: db, campaign: campaign)) }
+        } catch let error as DatabaseError {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Every campaign with its creation time and its jobs by status, oldest first, read in one transaction.
+    public func campaignProgress() throws(StoreError) -> [CampaignProgress] {
         try read { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(a.started_at), MAX(COALESCE(a.ended_at, ?2)) FROM attempts a JOIN jobs j ON j.id = a.job_id
-                    WHERE j.campaign_id = ?1 AND a.state NOT IN ('rejected', 'not_placed')
-                    """, arguments: [campaign.id, Timestamp.string(now)])
-            guard let row, let start = row[0] as String?, let end = row[1] as String? else { return nil }
-            return (start, end)
+            let rows = try Row.fetchAll(db, sql: "SELECT name, created_at FROM campaigns ORDER BY id")
+            return try rows.compactMap { row in
+                guard let record = try Self.fetchCampaign(db, name: row[0]) else { return nil }
+                return CampaignProgress(
+                    name: record.name, createdAt: row[1], counts: try Self.jobCounts(db, campaign: record))
+            }
         }
     }
 }

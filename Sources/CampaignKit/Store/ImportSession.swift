@@ -2,32 +2,11 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// A stored campaign.
-public struct CampaignRecord: Sendable, Equatable {
-    public var id: Int64
-    public var name: String
-    public var template: String
-    public var columns: [String]
-    public var phoneColumn: String
-    public var region: String
-    public var defaults: CallOptions
-}
-
 /// Where a number that is already queued came from.
 public struct ExistingJob: Sendable, Equatable {
     public var importID: Int64
     public var line: Int
     public var sourceFile: String
-}
-
-/// One validated contact, ready to be stored.
-public struct NewJob: Sendable {
-    public var line: Int
-    public var rowCSV: String
-    public var phoneE164: String
-    public var prompt: String
-    public var overrides: CallOptions
-    public var suppressed: Bool
 }
 
 /// An import in progress inside one write transaction: nothing it writes is visible, or kept,
@@ -250,31 +229,6 @@ public final class ImportSession {
 private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 extension CampaignStore {
-    /// The campaign called `name`, if there is one.
-    public func campaign(named name: String) throws(StoreError) -> CampaignRecord? {
-        try read { db in try Self.fetchCampaign(db, name: name) }
-    }
-
-    /// Names of all campaigns, oldest first.
-    public func campaignNames() throws(StoreError) -> [String] {
-        try read { db in try String.fetchAll(db, sql: "SELECT name FROM campaigns ORDER BY id") }
-    }
-
-    static func fetchCampaign(_ db: Database, name: String) throws -> CampaignRecord? {
-        guard
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT id, name, template, columns, phone_column, region, language, voice, from_number,
-                        transfer_to, timezone FROM campaigns WHERE name = ?
-                    """, arguments: [name])
-        else { return nil }
-        return CampaignRecord(
-            id: row[0], name: row[1], template: row[2], columns: CSVReader.parseLine(row[3]), phoneColumn: row[4],
-            region: row[5],
-            defaults: CallOptions(language: row[6], voice: row[7], from: row[8], transferTo: row[9], timezone: row[10]))
-    }
-
     /// Runs an import inside one transaction. `body` returns true to commit, false to roll back
     /// (a dry run, or an all-or-nothing import with rejected rows).
     ///

@@ -1,0 +1,45 @@
+/// The verdicts on a batch of rows, in row order; the valid jobs' texts are packed in `jobs`.
+public struct ValidatedBatch: Sendable {
+    public enum Entry: Sendable {
+        case job(Int)
+        case rejected(line: Int, fields: [String], problems: [RowProblem])
+    }
+
+    public var entries: [Entry] = []
+    public var jobs = PackedJobs()
+
+    public init(_ records: [CSVRecord], validator: RowValidator) {
+        entries.reserveCapacity(records.count)
+        for record in records {
+            switch validator.validate(record) {
+            case .job(let job, let countryCode):
+                if let index = jobs.append(job, countryCode: countryCode) {
+                    entries.append(.job(index))
+                } else {
+                    let problem = RowProblem(
+                        file: validator.file, line: job.line, column: validator.header[validator.phoneColumn],
+                        message: "'\(job.phoneE164)' is not an E.164 number")
+                    entries.append(.rejected(line: job.line, fields: record.fields, problems: [problem]))
+                }
+            case .rejected(let line, let fields, let problems):
+                entries.append(.rejected(line: line, fields: fields, problems: problems))
+            }
+        }
+    }
+}
+
+/// The verdict on one row.
+public enum ValidatedRow: Sendable {
+    case job(NewJob, countryCode: Int)
+    case rejected(line: Int, fields: [String], problems: [RowProblem])
+}
+
+/// One validated contact, ready to be stored.
+public struct NewJob: Sendable {
+    public var line: Int
+    public var rowCSV: String
+    public var phoneE164: String
+    public var prompt: String
+    public var overrides: CallOptions
+    public var suppressed: Bool
+}

@@ -1,0 +1,55 @@
+import GRDB
+
+/// A stored campaign.
+public struct CampaignRecord: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var template: String
+    public var columns: [String]
+    public var phoneColumn: String
+    public var region: String
+    public var defaults: CallOptions
+}
+
+/// Finding a campaign by name.
+extension CampaignStore {
+    /// The campaign called `name`, or the only campaign when `name` is nil.
+    public func resolveCampaign(_ name: String?) throws(StoreError) -> CampaignRecord {
+        let names = try campaignNames()
+        if let name {
+            guard let record = try campaign(named: name) else {
+                throw .campaignNotFound(name: name, available: names)
+            }
+            return record
+        }
+        guard names.count == 1, let record = try campaign(named: names[0]) else {
+            throw .campaignNotChosen(available: names)
+        }
+        return record
+    }
+
+    /// The campaign called `name`, if there is one.
+    public func campaign(named name: String) throws(StoreError) -> CampaignRecord? {
+        try read { db in try Self.fetchCampaign(db, name: name) }
+    }
+
+    /// Names of all campaigns, oldest first.
+    public func campaignNames() throws(StoreError) -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT name FROM campaigns ORDER BY id") }
+    }
+
+    static func fetchCampaign(_ db: Database, name: String) throws -> CampaignRecord? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, name, template, columns, phone_column, region, language, voice, from_number,
+                        transfer_to, timezone FROM campaigns WHERE name = ?
+                    """, arguments: [name])
+        else { return nil }
+        return CampaignRecord(
+            id: row[0], name: row[1], template: row[2], columns: CSVReader.parseLine(row[3]), phoneColumn: row[4],
+            region: row[5],
+            defaults: CallOptions(language: row[6], voice: row[7], from: row[8], transferTo: row[9], timezone: row[10]))
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import CampaignKit
+
+/// A report taken during a run must be of one moment: a second connection (standing in for `campaign run`)
+/// commits between two of the report's statements, and the report must not see it.
+@Suite("Report snapshot")
+struct ReportSnapshotTests {
+    let now = Date(utc: "2026-06-01T12:00:00.000Z")
+
+    @Test("every figure of a summary is of one moment, even when a run commits between its statements")
+    func summaryIsOneMoment() throws {
+        let test = try TestCampaign(contacts: 3)
+        let run = try DatabaseQueue(path: test.store.path)
+        let before = try CampaignSummary(store: test.store, campaign: test.campaign, now: now)
+
+        // SQLite calls the trace as a statement starts, before it takes its read snapshot: the commit lands
+        // after the summary's first query and before its second.
+        let selects = Counter()
+        try test.store.queue.inDatabase { db in
+            db.trace(options: .statement) { event in
+                guard case .statement(let statement) = event, statement.sql.hasPrefix("SELECT") else { return }
+                if selects.increment() == 2 { try! Self.endOneCall(run, campaign: test.campaign.id, now: now) }
+            }
+        }
+        let during = try CampaignSummary(store: test.store, campaign: test.campaign, now: now)
+        try test.store.queue.inDatabase { $0.trace(options: .statement, nil) }
+        let after = try CampaignSummary(store: test.store, campaign: test.campaign, now: now)
+
+        #expect(selects.value > 2, "the summary reads with more than two statements")
+        #expect(during == before)
+        #expect(after.byStatus["completed"] == 1 && after.byStatus["queued"] == 2)
+        #expect(after.byOutcome == ["answered": 1] && after.attempts.used == 1)
+    }
+
+    @Test("a whole report (summary, results CSV, timeline, JSON jobs) reads one snapshot")
+    func reportIsOneMoment() throws {
+        let test = try TestCampaign(contacts: 3)
+        let run = try DatabaseQueue(path: test.store.path)
+        let csv = test.directory.appendingPathComponent("results.csv").path
+        let json = test.directory.appendingPathComponent("jobs.json").path
+        let (summary, timeline, rows) = try test.store.readReport(campaign: test.campaign) { report in
+            let summary = try CampaignSummary(report, now: now)
+            try Self.endOneCall(run, campaign: test.campaign.id, now: now)
+            let rows = try ResultsExporter(store: test.store).write(report, to: csv)
+            let timeline = try CallTimeline(report, now: now)
+            let fd = open(json, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            defer { close(fd) }
+            try JSONReport.write(summary, jobsFrom: report, to: fd)
+            return (summary, timeline, rows)
+        }
+        #expect(summary.byStatus["queued"] == 3 && summary.byOutcome.isEmpty)
+        #expect(timeline == nil, "no call had started at the snapshot")
+        #expect(rows == 3)
+        let statuses = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\r\n").dropFirst()
+            .map { CSVReader.parseLine(String($0))[3] }
+        #expect(statuses == ["queued", "queued", "queued"])
+        let text = try String(contentsOfFile: json, encoding: .utf8)
+        #expect(text.components(separatedBy: "\"status\":\"queued\"").count == 4)
+        #expect(!text.contains("\"status\":\"completed\""))
+
+        let later = try CampaignSummary(store: test.store, campaign: test.campaign, now: now)
+        #expect(later.byStatus["completed"] == 1)
+        #expect(try CallTimeline(store: test.store, campaign: test.campaign, now: now) != nil)
+    }
+
+    /// What `campaign run` commits when a call ends answered: the job completed with one attempt used, and
+    /// its ended attempt, in one transaction.
+    static func endOneCall(_ run: DatabaseQueue, campaign: Int64, now: Date) throws {
+        let started = Timestamp.string(now - 90)
+        let ended = Timestamp.string(now - 30)
+        try run.write { db in
+            let job = try Int64.fetchOne(
+                db, sql: "SELECT MIN(id) FROM jobs WHERE campaign_id = ? AND status = 'queued'", arguments: [campaign])
+            try db.execute(
+                sql: """
+                    INSERT INTO attempts (job_id, attempt_number, state, interaction_id, started_at, ended_at, outcome)
+                    VALUES (?, 1, 'ended', 'ix-1', ?, ?, 'answered')
+                    """, arguments: [job, started, ended])
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'completed', outcome = 'answered', attempts = 1, interaction_id = 'ix-1',
+                        last_attempt_at = ?, completed_at = ? WHERE id = ?
+                    """, arguments: [started, ended, job])
+        }
+    }
+}
+
+/// A count the trace callback bumps from the store's queue.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    var value: Int { lock.withLock { count } }
+
+    func increment() -> Int {
+        lock.withLock {
+            count += 1
+            return count
+        }
+    }
+}
