@@ -43,18 +43,14 @@ struct ResolveCommand: ParsableCommand {
             printError("error: give the job ids to settle, or --all for every unknown job (not both)")
             throw ExitStatus.usage
         }
-        do {
-            // A running dispatcher owns the jobs; settling them under it would race with its writes.
-            let lock = try RunLock.acquire(databasePath: database.db)
-            defer { withExtendedLifetime(lock) {} }
-            let store = try CampaignStore(path: database.db, mustExist: true)
-            let record = try store.resolveCampaign(campaign)
-            try lock.recordHolder(in: store)
-            let changed = try store.resolveUnknown(
-                campaign: record, jobIDs: all ? nil : jobIDs, action: requeue ? .requeue : .done, now: Date())
-            print(requeue ? "requeued \(changed) job(s); campaign run calls them" : "marked \(changed) job(s) done")
-        } catch {
-            throw ExitStatus.report(error)
-        }
+        // A running dispatcher owns the jobs; settling them under it would race with its writes.
+        let lock = try RunLock.acquire(databasePath: database.db)
+        defer { withExtendedLifetime(lock) {} }
+        let store = try CampaignStore(path: database.db, mustExist: true)
+        let record = try store.resolveCampaign(campaign)
+        try lock.recordHolder(in: store)
+        let changed = try store.resolveUnknown(
+            campaign: record, jobIDs: all ? nil : jobIDs, action: requeue ? .requeue : .done, now: Date())
+        print(requeue ? "requeued \(changed) job(s); campaign run calls them" : "marked \(changed) job(s) done")
     }
 }
