@@ -20,8 +20,9 @@ struct CampaignCommand: AsyncParsableCommand {
         ]
     )
 
-    /// Like ArgumentParser's own entry point, but a command line it cannot parse exits with 2,
-    /// the status docs/ARCHITECTURE.md ("Exit statuses") gives bad usage (ArgumentParser would use 64).
+    /// Like ArgumentParser's own entry point, but a command line it cannot parse exits with 2, the status
+    /// docs/ARCHITECTURE.md ("Exit statuses") gives bad usage (ArgumentParser would use 64), and every error a
+    /// command throws is printed and mapped here (`ExitStatus.report`), not by each command.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -31,11 +32,16 @@ struct CampaignCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            if exitCode(for: error) == .validationFailure {
+            switch exitCode(for: error) {
+            case .validationFailure:
                 printError(fullMessage(for: error))
                 exit(withError: ExitStatus.usage)
+            case .success:
+                // --help, --version: ArgumentParser prints them.
+                exit(withError: error)
+            default:
+                exit(withError: ExitStatus.report(error))
             }
-            exit(withError: error)
         }
     }
 }
@@ -44,42 +50,4 @@ struct CampaignCommand: AsyncParsableCommand {
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "The campaign database (env CAMPAIGN_DB).")
     var db: String = ProcessInfo.processInfo.environment["CAMPAIGN_DB"] ?? "campaign.db"
-}
-
-/// Exit statuses, chosen here and nowhere else (docs/ARCHITECTURE.md, "Exit statuses").
-enum ExitStatus {
-    static let failure = ExitCode(1)
-    static let usage = ExitCode(2)
-    static let badData = ExitCode(65)
-    /// A run stopped by a signal: 128 + its number, as a shell reports a process the signal ended, so
-    /// 130 for Ctrl-C (SIGINT), 143 for SIGTERM, 129 for SIGHUP. The first stop signal received decides.
-    static var interrupted: ExitCode { stopped(by: InterruptHandler.firstSignal.withLock { $0 } ?? SIGINT) }
-
-    static func stopped(by signal: Int32) -> ExitCode { ExitCode(128 + signal) }
-
-    /// Prints `error` to stderr and returns the status it maps to.
-    static func report(_ error: any Error) -> ExitCode {
-        let status: ExitCode
-        switch error {
-        case let error as ImportError:
-            switch error {
-            case .badOption, .campaignDefaultDiffers, .unknownPhoneColumn: status = usage
-            case .cannotWrite: status = failure
-            default: status = badData
-            }
-        case is StoreError, is DispatchError, is RunLockError, is DispatchStoreError, is ReportError: status = failure
-        case is OutputPathError: status = usage
-        case is DurationParseError, is RetryPolicyError, is OutcomeRulesError, is CallingWindowError,
-            is RatePacerError, is RunOptionError, is WindowZoneError, is APIAccessError,
-            is FileDescriptorLimitError:
-            status = usage
-        default: status = failure
-        }
-        printError("error: \(error)")
-        return status
-    }
-}
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
 }

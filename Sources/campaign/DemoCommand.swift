@@ -34,60 +34,47 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw ExitStatus.report(ReportError.cannotWrite(path: folder.path, reason: "\(error)"))
+            throw ReportError.cannotWrite(path: folder.path, reason: "\(error)")
         }
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = db ?? folder.appendingPathComponent("demo.db").path
 
         say("campaign demo: the dinner-reservation example on the built-in simulator (no real calls)\n")
-        let store: CampaignStore
-        let record: CampaignRecord
-        let lock: RunLock
-        do {
-            let request = try DemoCampaign.importRequest(in: folder)
-            store = try CampaignStore(path: path)
-            let report = try ContactImporter(store: store).run(request)
-            say("$ campaign import contacts.csv --prompt prompt.txt --name \(DemoCampaign.name)")
-            say(ImportSummaryText.render(report, request: request, database: db ?? "a temporary database"))
-            record = try store.resolveCampaign(DemoCampaign.name)
-            lock = try RunLock.acquire(store: store)
-        } catch {
-            throw ExitStatus.report(error)
+        let request = try DemoCampaign.importRequest(in: folder)
+        let store = try CampaignStore(path: path)
+        let report = try ContactImporter(store: store).run(request)
+        say("$ campaign import contacts.csv --prompt prompt.txt --name \(DemoCampaign.name)")
+        say(ImportSummaryText.render(report, request: request, database: db ?? "a temporary database"))
+        let record = try store.resolveCampaign(DemoCampaign.name)
+        try await withRunLock(store: store) {
+            let result = try await rehearse(store: store, campaign: record)
+            say("\n$ campaign report")
+            say(SummaryText.render(try CampaignSummary(store: store, campaign: record), database: db))
+            if let db {
+                say("\nthe demo database is kept: try campaign report --db \(db) --html report.html")
+            } else {
+                say("\nthat was a temporary database; campaign demo --db demo.db keeps it to try report --csv/--html")
+            }
+            if case .stopped = result { throw ExitStatus.interrupted }
         }
-        defer { withExtendedLifetime(lock) {} }
+    }
 
+    /// The sped-up `campaign run --simulate`, with one number scripted to lose the API's answer.
+    func rehearse(store: CampaignStore, campaign record: CampaignRecord) async throws -> RunResult {
         say("\n$ campaign run --simulate --max-parallel 4 --poll-interval 150ms --retry-delay 1s")
         let configuration = DispatchConfiguration(
             maxParallel: 4, pollInterval: .milliseconds(150),
             retry: RetryPolicy(maxAttempts: 3, baseDelay: .seconds(1)),
             defaultTimeZone: TimeZone(identifier: "America/Los_Angeles") ?? .current, gracePeriod: .seconds(5))
-        let connection: CallingConnection
-        do {
-            connection = try await CallingConnection.make(
-                simulate: true, apiURL: "", apiKey: nil, maxParallel: 4,
-                simulation: PokuSimulator.Configuration(
-                    seed: seed, callDuration: .uniform(mean: .milliseconds(600)),
-                    script: try FaultScript(faultTexts: [Self.unknownNumber: ["drop-after-place"]])))
-        } catch {
-            throw ExitStatus.report(error)
-        }
-        let result = try await CampaignRunSession.execute(
-            store: store, campaign: record, connection: connection, configuration: configuration, gracePeriod: "5s")
+        let calling = CallingClientSetup(
+            simulate: true, apiURL: "", apiKey: nil, maxParallel: 4,
+            simulation: PokuSimulator.Configuration(
+                seed: seed, callDuration: .uniform(mean: .milliseconds(600)),
+                script: try FaultScript(faultTexts: [Self.unknownNumber: ["drop-after-place"]])))
+        let result = try await RunDriver.execute(
+            store: store, campaign: record, calling: calling, configuration: configuration, gracePeriod: "5s")
         say(RunSummaryText.render(result, campaign: record.name))
-
-        say("\n$ campaign report")
-        do {
-            let summary = try CampaignSummary(store: store, campaign: record)
-            say(SummaryText.render(summary, database: db))
-        } catch {
-            throw ExitStatus.report(error)
-        }
-        if let db {
-            say("\nthe demo database is kept: try campaign report --db \(db) --html report.html")
-        } else {
-            say("\nthat was a temporary database; campaign demo --db demo.db keeps it to try report --csv/--html")
-        }
-        if case .stopped = result { throw ExitStatus.interrupted }
+        return result
     }
 }
 

@@ -77,15 +77,11 @@ struct ImportCommand: ParsableCommand {
                 language: language, voice: voice, from: from, transferTo: transferTo, timezone: timezone),
             suppressPaths: suppress, skipInvalid: skipInvalid, dryRun: dryRun, rejectsPath: rejects,
             maxRecordBytes: maxRecordBytes)
-        do {
-            // Checked before anything is stored: the rejects file is written after the jobs are.
-            let inputs: [(path: String, what: String)] =
-                [(contacts, "the contacts file"), (prompt, "the prompt file")]
-                + suppress.map { ($0, "a do-not-call list") }
-            try OutputFile.check(request.effectiveRejectsPath, database: database.db, inputs: inputs)
-        } catch {
-            throw ExitStatus.report(error)
-        }
+        // Checked before anything is stored: the rejects file is written after the jobs are.
+        let inputs: [(path: String, what: String)] =
+            [(contacts, "the contacts file"), (prompt, "the prompt file")]
+            + suppress.map { ($0, "a do-not-call list") }
+        try OutputFile.check(request.effectiveRejectsPath, database: database.db, inputs: inputs)
         let dbExisted = FileManager.default.fileExists(atPath: database.db)
         let report: ImportReport
         // Saved on their own before the contacts are read: they hold whatever becomes of the import,
@@ -103,7 +99,9 @@ struct ImportCommand: ParsableCommand {
             } else if !dbExisted && !dryRun {
                 CampaignStore.remove(path: database.db)
             }
-            throw ExitStatus.report(error)
+            // The import's own errors all say what is wrong; anything else came from SQLite, through the
+            // import's transaction or its session, and is said as every other store error is.
+            throw error as? any ExitCoded ?? StoreError.database(error)
         }
         if !dbExisted && !report.committed && !dryRun && !report.suppressionSaved {
             CampaignStore.remove(path: database.db)

@@ -11,11 +11,7 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        do {
-            let store = try CampaignStore(path: database.db, mustExist: true)
-            print(CampaignListText.render(try CampaignProgress.all(in: store)))
-        } catch {
-            throw ExitStatus.report(error)
-        }
+        let store = try CampaignStore(path: database.db, mustExist: true)
+        print(CampaignListText.render(try CampaignProgress.all(in: store)))
     }
 }

@@ -46,34 +46,30 @@ struct ReportCommand: ParsableCommand {
             printError("error: --raw changes the CSV only: add --csv results.csv")
             throw ExitStatus.usage
         }
-        do {
-            for output in [csv, html].compactMap({ $0 }) {
-                try OutputFile.check(output, database: database.db)
-            }
-            let store = try CampaignStore(path: database.db, mustExist: true)
-            let record = try store.resolveCampaign(campaign)
-            let now = Date()
-            let summary = try CampaignSummary(store: store, campaign: record, now: now, limit: max(limit, 0))
-            var notes: [String] = []
-            if let csv {
-                let rows = try ResultsExporter(store: store, spreadsheetSafe: !raw).write(campaign: record, to: csv)
-                notes.append("wrote \(rows) rows to \(csv)\(raw ? " (raw)" : "")")
-            }
-            if let html {
-                let timeline = try CallTimeline(store: store, campaign: record, now: now)
-                try HTMLReport.write(HTMLReport.render(summary, timeline: timeline), to: html)
-                notes.append("wrote the HTML report to \(html)")
-            }
-            if json {
-                try JSONReport(store: store).write(summary, campaign: record, jobs: jobs)
-                for note in notes { printError(note) }
-            } else {
-                print(SummaryText.render(summary, database: database.db, now: now))
-                if !notes.isEmpty { print("") }
-                for note in notes { print(note) }
-            }
-        } catch {
-            throw ExitStatus.report(error)
+        for output in [csv, html].compactMap({ $0 }) {
+            try OutputFile.check(output, database: database.db)
+        }
+        let store = try CampaignStore(path: database.db, mustExist: true)
+        let record = try store.resolveCampaign(campaign)
+        let now = Date()
+        let summary = try CampaignSummary(store: store, campaign: record, now: now, limit: max(limit, 0))
+        var notes: [String] = []
+        if let csv {
+            let rows = try ResultsExporter(store: store, spreadsheetSafe: !raw).write(campaign: record, to: csv)
+            notes.append("wrote \(rows) rows to \(csv)\(raw ? " (raw)" : "")")
+        }
+        if let html {
+            let timeline = try CallTimeline(store: store, campaign: record, now: now)
+            try HTMLReport.write(HTMLReport.render(summary, timeline: timeline), to: html)
+            notes.append("wrote the HTML report to \(html)")
+        }
+        if json {
+            try JSONReport(store: store).write(summary, campaign: record, jobs: jobs)
+            for note in notes { printError(note) }
+        } else {
+            print(SummaryText.render(summary, database: database.db, now: now))
+            if !notes.isEmpty { print("") }
+            for note in notes { print(note) }
         }
     }
 }

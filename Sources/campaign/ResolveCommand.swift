@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignKit
 import Foundation
 
-struct ResolveCommand: ParsableCommand {
+struct ResolveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
         abstract:
@@ -32,9 +32,9 @@ struct ResolveCommand: ParsableCommand {
     @Argument(help: "Job ids (campaign report lists the unknown jobs).")
     var jobIDs: [Int64] = []
 
-    func run() throws {
-        // Checked here rather than in validate() so that bad usage exits 2 (docs/ARCHITECTURE.md, "Exit statuses")
-        // (ArgumentParser's validation failures exit 64).
+    func run() async throws {
+        // Checked here rather than in validate(): the message stands alone, without the usage text
+        // ArgumentParser prints after a validation failure. Both exit 2.
         guard requeue != done else {
             printError("error: choose one of --requeue (call again) or --done (close the jobs)")
             throw ExitStatus.usage
@@ -43,18 +43,14 @@ struct ResolveCommand: ParsableCommand {
             printError("error: give the job ids to settle, or --all for every unknown job (not both)")
             throw ExitStatus.usage
         }
-        do {
-            // A running dispatcher owns the jobs; settling them under it would race with its writes.
-            let lock = try RunLock.acquire(databasePath: database.db)
-            defer { withExtendedLifetime(lock) {} }
+        // A running dispatcher owns the jobs; settling them under it would race with its writes.
+        try await withRunLock(databasePath: database.db) { lock in
             let store = try CampaignStore(path: database.db, mustExist: true)
             let record = try store.resolveCampaign(campaign)
             try lock.recordHolder(in: store)
             let changed = try store.resolveUnknown(
                 campaign: record, jobIDs: all ? nil : jobIDs, action: requeue ? .requeue : .done, now: Date())
             print(requeue ? "requeued \(changed) job(s); campaign run calls them" : "marked \(changed) job(s) done")
-        } catch {
-            throw ExitStatus.report(error)
         }
     }
 }

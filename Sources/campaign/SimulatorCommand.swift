@@ -20,8 +20,12 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Seed for outcomes and durations; the same seed gives the same calls.")
     var seed: UInt64 = 1
 
-    @Option(help: "Mean call duration, e.g. 0.5s, 50ms, 2m.")
-    var callDuration: String = "0.5s"
+    /// At most an hour: `inf`, `nan` or a value too large for a `Duration` would crash the server when it first
+    /// schedules a call's end.
+    @Option(
+        help: "Mean call duration, e.g. 0.5s, 50ms, 2m. (default: 0.5s)",
+        transform: DurationArgument.parser("--call-duration", within: .zero ... .seconds(3600)))
+    var callDuration: DurationArgument = "0.5s"
 
     @Option(help: "A JSON fault script (faults per number, outcomes per number, global faults).")
     var script: String?
@@ -31,17 +35,13 @@ struct SimulatorCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard Self.parseDuration(callDuration) != nil else {
-            throw ValidationError(
-                "--call-duration '\(callDuration)' is not a duration like 0.5s, 50ms or 2m; accepted: 0s to 1h")
-        }
     }
 
     func run() async throws {
         var configuration = PokuSimulator.Configuration(
             host: host, port: port, seed: seed,
             apiKey: apiKey ?? ProcessInfo.processInfo.environment["POKU_API_KEY"] ?? "sim-key",
-            callDuration: .uniform(mean: Self.parseDuration(callDuration) ?? .milliseconds(500))
+            callDuration: .uniform(mean: callDuration.value)
         )
         if let script {
             do {
@@ -51,23 +51,11 @@ struct SimulatorCommand: AsyncParsableCommand {
                 throw ExitStatus.usage
             }
         }
-        let simulator: PokuSimulator
-        do {
-            simulator = try await PokuSimulator.start(configuration)
-        } catch {
-            printError("error: \(error)")
-            throw ExitStatus.failure
-        }
+        let simulator = try await PokuSimulator.start(configuration)
         // Unbuffered, so a script reading the URL from a pipe gets it at once.
         let url = simulator.baseURL.absoluteString
         let banner = "Poku simulator listening on \(url)\nledger: \(url)/_sim/ledger  (Ctrl-C to stop)\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         await simulator.runUntilTerminated()
-    }
-
-    /// `0.5s`, `50ms`, `2m`, or a bare number of seconds, from 0 to an hour (`inf`, `nan` or a value too
-    /// large for a `Duration` would crash the server when it first schedules a call's end).
-    static func parseDuration(_ text: String) -> Duration? {
-        try? DurationParser().parse(text, option: "--call-duration", within: .zero ... .seconds(3600))
     }
 }

@@ -49,31 +49,23 @@ struct SuppressCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            do {
-                let entries = try CampaignStore(path: database.db, mustExist: true).suppressedNumbers()
-                for entry in entries { print("\(entry.phoneE164)\t\(entry.addedAt)\t\(entry.source)") }
-                printError("\(entries.count) number\(entries.count == 1 ? "" : "s") on the do-not-call list")
-            } catch {
-                throw ExitStatus.report(error)
-            }
+            let entries = try CampaignStore(path: database.db, mustExist: true).suppressedNumbers()
+            for entry in entries { print("\(entry.phoneE164)\t\(entry.addedAt)\t\(entry.source)") }
+            printError("\(entries.count) number\(entries.count == 1 ? "" : "s") on the do-not-call list")
             return
         }
-        do {
-            // Every number is checked before the database is opened: nothing is stored, or created, for a bad one.
-            let reader = try SuppressionList(region: region)
-            var lists: [(source: String, numbers: [String])] = []
-            if !numbers.isEmpty {
-                lists.append((reason ?? "command line", try reader.normalize(arguments: numbers)))
-            }
-            for path in file { lists.append((reason ?? path, try reader.read(path))) }
-            let result = try CampaignStore(path: database.db).addSuppressed(lists, now: Date())
-            func count(_ value: Int, _ noun: String) -> String { "\(value) \(noun)\(value == 1 ? "" : "s")" }
-            print(
-                "do-not-call list in \(database.db): \(count(result.added, "number")) added, "
-                    + "\(result.alreadyListed) already listed; "
-                    + "\(count(result.jobsSuppressed, "queued job")) now suppressed, in every campaign")
-        } catch {
-            throw ExitStatus.report(error)
+        // Every number is checked before the database is opened: nothing is stored, or created, for a bad one.
+        let reader = try SuppressionList(region: region)
+        var lists: [(source: String, numbers: [String])] = []
+        if !numbers.isEmpty {
+            lists.append((reason ?? "command line", try reader.normalize(arguments: numbers)))
         }
+        for path in file { lists.append((reason ?? path, try reader.read(path))) }
+        let result = try CampaignStore(path: database.db).addSuppressed(lists, now: Date())
+        func count(_ value: Int, _ noun: String) -> String { "\(value) \(noun)\(value == 1 ? "" : "s")" }
+        print(
+            "do-not-call list in \(database.db): \(count(result.added, "number")) added, "
+                + "\(result.alreadyListed) already listed; "
+                + "\(count(result.jobsSuppressed, "queued job")) now suppressed, in every campaign")
     }
 }

@@ -62,7 +62,8 @@ struct PoolLoop {
                     ] in
                     do throws(StoreError) {
                         let claim = try await store.claimDueJobs(
-                            campaign: campaign, api: api, now: now, limit: limit, admission: admission, pressure: pressure,
+                            campaign: campaign, api: api, now: now, limit: limit, admission: admission,
+                            pressure: pressure,
                             recordingFirst: results.map(\.result))
                         return .claimed(claim, limit: limit, results: results)
                     } catch {

@@ -341,7 +341,9 @@ struct PoolState {
         }
         let idle = inFlight == 0 && !claimInFlight && pending.isEmpty
         if idle && !mayBeDue && nextDue == nil { return actions + finish(.finished) }
-        if idle, let deadline = configuration.deadline, now >= deadline { return actions + finish(.pastDeadline(deadline)) }
+        if idle, let deadline = configuration.deadline, now >= deadline {
+            return actions + finish(.pastDeadline(deadline))
+        }
         if configuration.noWait, idle, mayBeDue, let gate,
             gate.timeIntervalSince(now) > configuration.noWaitPauseLimit.seconds
         {
