@@ -52,19 +52,23 @@ struct ReportCommand: ParsableCommand {
         let store = try CampaignStore(path: database.db, mustExist: true)
         let record = try store.resolveCampaign(campaign)
         let now = Date()
-        let summary = try CampaignSummary(store: store, campaign: record, now: now, limit: max(limit, 0))
+        // Every output of one report is the same moment: one read transaction, however long the CSV takes.
         var notes: [String] = []
-        if let csv {
-            let rows = try ResultsExporter(store: store, spreadsheetSafe: !raw).write(campaign: record, to: csv)
-            notes.append("wrote \(rows) rows to \(csv)\(raw ? " (raw)" : "")")
-        }
-        if let html {
-            let timeline = try CallTimeline(store: store, campaign: record, now: now)
-            try HTMLReport.write(HTMLReport.render(summary, timeline: timeline), to: html)
-            notes.append("wrote the HTML report to \(html)")
+        let summary = try store.readReport(campaign: record) { report in
+            let summary = try CampaignSummary(report, now: now, limit: max(limit, 0))
+            if let csv {
+                let rows = try ResultsExporter(store: store, spreadsheetSafe: !raw).write(report, to: csv)
+                notes.append("wrote \(rows) rows to \(csv)\(raw ? " (raw)" : "")")
+            }
+            if let html {
+                let timeline = try CallTimeline(report, now: now)
+                try HTMLReport.write(HTMLReport.render(summary, timeline: timeline), to: html)
+                notes.append("wrote the HTML report to \(html)")
+            }
+            if json { try JSONReport.write(summary, jobsFrom: jobs ? report : nil) }
+            return summary
         }
         if json {
-            try JSONReport(store: store).write(summary, campaign: record, jobs: jobs)
             for note in notes { printError(note) }
         } else {
             print(SummaryText.render(summary, database: database.db, now: now))
