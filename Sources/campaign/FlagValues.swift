@@ -39,6 +39,30 @@ enum FlagValue {
 
     static func outcomes(_ text: String) throws -> Set<String> { try RetryPolicy.outcomes(fromList: text) }
 
+    static func cap(_ text: String) throws -> ContactPressure.Cap { try ContactPressure.Cap(parsing: text) }
+
+    /// `--until`: a date-time with its offset, or a duration from now (1 minute to 90 days). A time without
+    /// an offset is refused: in whose zone it is would be a guess.
+    static func deadline(_ text: String) throws -> Date {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let duration = try? DurationParser().parse(trimmed) {
+            guard (Duration.seconds(60)...Duration.seconds(90 * 86_400)).contains(duration) else {
+                throw RunOptionError("'\(text)' is out of range; accepted: a duration of 1m to 90d, or a date-time")
+            }
+            return Date().addingTimeInterval(Double(duration.components.seconds))
+        }
+        let formats: [Date.ISO8601FormatStyle] = [
+            .iso8601, Date.ISO8601FormatStyle(includingFractionalSeconds: true),
+        ]
+        guard let date = formats.lazy.compactMap({ try? Date(trimmed, strategy: $0) }).first
+        else {
+            throw RunOptionError(
+                "'\(text)' is neither a duration (8h) nor a date-time with its offset (2026-12-24T18:00:00-05:00)")
+        }
+        guard date > Date() else { throw RunOptionError("'\(text)' has passed: no call could start") }
+        return date
+    }
+
     /// An IANA zone this host knows (`--timezone`); never the machine's own as a fallback.
     static func timeZone(_ name: String) throws -> TimeZone {
         guard let zone = ZoneNames.zone(named: name) else {

@@ -96,6 +96,27 @@ struct RunCommand: AsyncParsableCommand {
         transform: DurationArgument.parser("--max-call-duration", within: .seconds(1) ... .seconds(86_400)))
     var maxCallDuration: DurationArgument = "30m"
 
+    @Option(
+        help: """
+            At most N calls to one number per period, counted over every campaign of this database, e.g. 2/24h; \
+            a job over it waits.
+            """,
+        transform: FlagValue.cap)
+    var maxCallsPerNumber: ContactPressure.Cap?
+
+    @Option(
+        help: "At least this long between two calls to one number, over every campaign, e.g. 4h; a job waits.",
+        transform: DurationArgument.parser("--min-gap", within: .seconds(60) ... .seconds(90 * 86_400)))
+    var minGap: DurationArgument?
+
+    @Option(
+        help: """
+            No call starts after this: a date-time with its offset (2026-12-24T18:00:00-05:00) or a duration \
+            from now (8h). Calls in flight are followed to their end; queued jobs stay queued.
+            """,
+        transform: FlagValue.deadline)
+    var until: Date?
+
     @Flag(
         name: .customLong("allow-insecure-http"),
         help: "Allow a plain http:// --api-url to a host that is not this machine (the key is sent unencrypted).")
@@ -145,6 +166,7 @@ struct RunCommand: AsyncParsableCommand {
                 let record = try store.resolveCampaign(campaign)
                 try RunZoneCheck.check(store: store, campaign: record, configuration: configuration)
                 try lock.recordHolder(in: store)
+                if configuration.pressure != nil { try store.indexNumbersAcrossCampaigns() }
                 try await body(store, record)
             }
             return
@@ -156,7 +178,10 @@ struct RunCommand: AsyncParsableCommand {
         try await Rehearsal.withCopy(of: original) { copy in
             print("rehearsal on a temporary copy of \(database.db): the campaign database is not changed")
             fflush(nil)
-            try await withRunLock(store: copy) { try await body(copy, record) }
+            try await withRunLock(store: copy) {
+                if configuration.pressure != nil { try copy.indexNumbersAcrossCampaigns() }
+                try await body(copy, record)
+            }
         }
     }
 
@@ -168,6 +193,10 @@ struct RunCommand: AsyncParsableCommand {
             outcomeRules: try outcomeRules.map { path throws in try OutcomeRules(contentsOf: path) } ?? OutcomeRules(),
             window: window, defaultTimeZone: timezone, rate: rate, noWait: noWait, gracePeriod: gracePeriod.value)
         configuration.maxCallDuration = maxCallDuration.value
+        if maxCallsPerNumber != nil || minGap != nil {
+            configuration.pressure = ContactPressure(cap: maxCallsPerNumber, minGap: minGap?.value)
+        }
+        configuration.deadline = until
         return configuration
     }
 }

@@ -159,6 +159,20 @@ struct TestCampaign {
         self.phones = phones
     }
 
+    /// A second campaign in the same database, with the first `count` of the same numbers.
+    func importAnother(named name: String, contacts count: Int) throws -> CampaignRecord {
+        var csv = "name,phone\n"
+        for (index, phone) in phones.prefix(count).enumerated() { csv += "Guest \(index),\(phone)\n" }
+        let contacts = directory.appendingPathComponent("\(name).csv")
+        try csv.write(to: contacts, atomically: true, encoding: .utf8)
+        let report = try ContactImporter(store: store).run(
+            ImportRequest(
+                contactsPath: contacts.path, promptPath: directory.appendingPathComponent("prompt.txt").path,
+                campaignName: name, region: "GB", defaults: CallOptions()))
+        precondition(report.committed, "test import failed: \(report.problems)")
+        return try store.resolveCampaign(name)
+    }
+
     func jobs() throws -> [JobSnapshot] { try store.jobSnapshots(campaign: campaign) }
 
     func job(_ phone: String) throws -> JobSnapshot { try jobs().first { $0.phone == phone }! }

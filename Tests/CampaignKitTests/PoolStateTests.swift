@@ -322,4 +322,55 @@ struct PoolStateTests {
             })
         #expect(state.stopping)
     }
+
+    @Test("no call starts at or after the deadline: a claim then is handed back, and the run ends past it")
+    func deadline() {
+        let deadline = start + 100
+        var state = PoolState(configuration: configuration(2) { $0.deadline = deadline })
+        _ = state.begin(following: []) + state.decide(now: start)
+        _ = state.handle(.claimed(Self.claim([1]), limit: 2, results: []), now: start)
+        _ = state.handle(.placed(Self.started(1), Self.call(1, at: start)), now: start)
+        // The job's call goes on past the deadline; a claim committed after it places nothing.
+        let ended = state.handle(.callEnded(Self.end(1, at: deadline + 5), phone: ""), now: deadline + 5)
+        #expect(Self.claims(ended).map(\.limit) == [0], "records the end, takes nothing")
+        let over = state.handle(.claimed(Self.claim([], recorded: 1), limit: 0, results: []), now: deadline + 5)
+        #expect(Self.finish(over) == .pastDeadline(deadline))
+    }
+
+    @Test("waiting for a job due after the deadline wakes at the deadline and ends the run")
+    func deadlineBeforeNextDue() {
+        let deadline = start + 100
+        var state = PoolState(configuration: configuration(2) { $0.deadline = deadline })
+        _ = state.begin(following: []) + state.decide(now: start)
+        let idle = state.handle(.claimed(Self.claim([], nextDue: start + 600), limit: 2, results: []), now: start)
+        #expect(idle.contains(.armTimer(deadline)))
+        #expect(!idle.contains(.armTimer(start + 600)))
+        let over = state.handle(.timer(deadline), now: deadline)
+        #expect(Self.finish(over) == .pastDeadline(deadline))
+    }
+
+    @Test("a claim that commits after the deadline hands its jobs back")
+    func claimAfterDeadline() {
+        let deadline = start + 1
+        var state = PoolState(configuration: configuration(2) { $0.deadline = deadline })
+        _ = state.begin(following: []) + state.decide(now: start)
+        let late = state.handle(.claimed(Self.claim([1, 2]), limit: 2, results: []), now: deadline)
+        #expect(Self.placed(late).isEmpty)
+        #expect(
+            Self.claims(late).first?.results.map(\.result.kind) == [
+                .undone(Self.started(1).intent), .undone(Self.started(2).intent),
+            ])
+    }
+
+    @Test("a job held back by a per-number cap is reported as such")
+    func capWaitReported() {
+        var state = PoolState(configuration: configuration(2))
+        _ = state.begin(following: []) + state.decide(now: start)
+        var claim = Self.claim([], nextDue: start + 3600)
+        claim.postponed = [PostponedJob(job: Self.started(1).job, until: start + 3600, reason: .contactPressure)]
+        let actions = state.handle(.claimed(claim, limit: 2, results: []), now: start)
+        #expect(
+            Self.emitted(actions).contains(
+                .contactPressure(jobID: 1, phone: Self.started(1).job.phone, until: start + 3600)))
+    }
 }

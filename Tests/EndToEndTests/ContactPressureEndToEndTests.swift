@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import PokuSimulator
+import Testing
+
+@testable import CampaignKit
+import TestSupport
+
+/// Caps per number across campaigns and the deadline, with the real binary, database and simulator.
+extension RunEndToEndTests {
+    @Test("two campaigns sharing numbers under --max-calls-per-number 1/24h place each number's call once")
+    func capAcrossCampaigns() async throws {
+        let numbers = Self.numbers(3)
+        let fixture = try await Fixture(
+            numbers: numbers, callDuration: .fixed(.milliseconds(50)),
+            script: FaultScript(outcomes: Self.all(numbers, .answered)))
+        defer { Task { await fixture.simulator.shutdown() } }
+        let imported = try await fixture.binary(["import", "contacts.csv", "--prompt", "prompt.txt", "--name", "b"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+
+        let first = try await fixture.run(["--campaign", "contacts", "--max-calls-per-number", "1/24h"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(await fixture.simulator.ledger().callsPlaced == numbers.count)
+
+        let second = try await fixture.run(["--campaign", "b", "--max-calls-per-number", "1/24h", "--no-wait"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(await fixture.simulator.ledger().callsPlaced == numbers.count, "no number was called twice")
+        let output = second.stdout + second.stderr
+        #expect(output.components(separatedBy: "called too often or too recently").count - 1 == numbers.count)
+        #expect(output.contains("nothing due now"), "\(output)")
+        let waiting = try await fixture.database().read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM jobs j JOIN campaigns c ON c.id = j.campaign_id
+                    WHERE c.name = 'b' AND j.status = 'queued' AND j.attempts = 0 AND j.next_attempt_at IS NOT NULL
+                    """)
+        }
+        #expect(waiting == numbers.count, "the jobs wait for the cap; none failed")
+    }
+
+    @Test(
+        "--until refuses a time without an offset, a time that has passed, and a duration out of range (exit 2)",
+        arguments: ["2027-01-01T09:00:00", "2001-01-01T00:00:00Z", "100d", "tomorrow"])
+    func untilRefused(value: String) async throws {
+        let numbers = Self.numbers(1)
+        let fixture = try await Fixture(numbers: numbers, callDuration: .fixed(.milliseconds(50)))
+        defer { Task { await fixture.simulator.shutdown() } }
+        let run = try await fixture.run(["--until", value])
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect(await fixture.simulator.ledger().callsPlaced == 0)
+    }
+}
