@@ -88,4 +88,6 @@ public enum SimulatedOutcome: String, Sendable, Equatable, CaseIterable, Codable
     case busy
     /// Nobody answered: `ended` with no completionEvent.
     case noAnswer = "no-answer"
+    /// Someone answered and asked not to be called again (scripted only; never drawn by the weights).
+    case optOut = "opt-out"
 }

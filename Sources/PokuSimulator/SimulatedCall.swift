@@ -22,12 +22,13 @@ struct SimulatedCall: Sendable {
         case .voicemail: "The call reached voicemail; the voicemail message was left."
         case .busy: "The line was busy; the call could not be connected."
         case .noAnswer: nil
+        case .optOut: "Spoke with the callee at \(to); they asked us to stop calling and to remove their number."
         }
     }
 
     var recordingURL: String? {
         switch outcome {
-        case .answered, .voicemail: "https://recordings.sim.poku.invalid/\(interactionID).mp3"
+        case .answered, .voicemail, .optOut: "https://recordings.sim.poku.invalid/\(interactionID).mp3"
         case .busy, .noAnswer: nil
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import CampaignKit
@@ -88,5 +89,37 @@ struct ContactPressureClaimTests {
         let next = try await store.claimDueJobs(campaign: second, now: now, limit: 2, pressure: pressure)
         #expect(next.started.map(\.job.phone) == [first.phones[0]])
         #expect(next.postponed.map(\.job.phone) == [first.phones[1]])
+    }
+
+    @Test("an opt-out heard on a call lists the number and suppresses its queued jobs everywhere, in the end's commit")
+    func optOutSuppressesEverywhere() async throws {
+        let first = try TestCampaign(contacts: 2)
+        let second = try first.importAnother(named: "second", contacts: 2)
+        let store = first.store
+        let claim = try await store.claimDueJobs(campaign: first.campaign, now: now, limit: 1)
+        let started = try #require(claim.started.first)
+        #expect(
+            try await store.recordPlaced(started.intent, interactionID: "call-9", rawJSON: nil, now: now) == .applied)
+        let end = CallEnd(
+            jobID: started.job.id, attemptID: started.intent.attemptID, attemptNumber: 1,
+            result: EndedCall(outcome: OutcomeRules.optOut, summary: "stop calling", recordingURL: nil, rawJSON: nil),
+            disposition: .completed, at: now + 60)
+        #expect(try await store.record([.ended(end)]) == [.applied])
+        #expect(try store.suppressedNumbers().map(\.phoneE164) == [started.job.phone])
+        #expect(try store.suppressedNumbers().first?.source == "opt-out heard on call call-9 of campaign guests")
+        let statuses = try await store.queue.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT campaign_id, phone_e164, status FROM jobs ORDER BY campaign_id, id"
+            ).map { "\($0["campaign_id"] as Int64) \($0["phone_e164"] as String) \($0["status"] as String)" }
+        }
+        #expect(
+            statuses == [
+                "\(first.campaign.id) \(first.phones[0]) completed", "\(first.campaign.id) \(first.phones[1]) queued",
+                "\(second.id) \(first.phones[0]) suppressed", "\(second.id) \(first.phones[1]) queued",
+            ])
+        #expect(
+            try await store.claimDueJobs(campaign: second, now: now + 61, limit: 2).started.map(\.job.phone) == [
+                first.phones[1]
+            ])
     }
 }

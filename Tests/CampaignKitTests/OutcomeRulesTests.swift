@@ -18,6 +18,17 @@ struct OutcomeRulesTests {
             ("The callee did not pick up.", "no_answer"),
             ("Line was busy.", "busy"),
             ("Ana confirmed the table for four on Friday.", "answered"),
+            ("The callee asked not to be called again.", "opt_out"),
+            ("She said she does not want to be contacted anymore.", "opt_out"),
+            ("He told us to stop calling.", "opt_out"),
+            ("Please remove my number from your list, he said.", "opt_out"),
+            ("They asked us to remove their number from the list.", "opt_out"),
+            ("Do not call me again.", "opt_out"),
+            ("Take me off your list!", "opt_out"),
+            ("The customer opted out of further calls.", "opt_out"),
+            ("Reached voicemail; the greeting says do not call after 9pm.", "voicemail"),
+            ("He asked us to call back on Monday; confirmed for Friday.", "answered"),
+            ("Spoke with the callee; they asked us to stop calling and to remove their number.", "opt_out"),
         ])
     func defaults(summary: String, label: String) {
         #expect(OutcomeRules().label(for: completion(summary)) == label)

@@ -50,4 +50,28 @@ extension RunEndToEndTests {
         #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
         #expect(await fixture.simulator.ledger().callsPlaced == 0)
     }
+
+    @Test("an opt-out said on a call in one campaign keeps the number from being called in another")
+    func optOutAcrossCampaigns() async throws {
+        let numbers = Self.numbers(2)
+        var outcomes = Self.all(numbers, .answered)
+        outcomes[numbers[0]] = .optOut
+        let fixture = try await Fixture(
+            numbers: numbers, callDuration: .fixed(.milliseconds(50)), script: FaultScript(outcomes: outcomes))
+        defer { Task { await fixture.simulator.shutdown() } }
+        let imported = try await fixture.binary(["import", "contacts.csv", "--prompt", "prompt.txt", "--name", "b"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let first = try await fixture.run(["--campaign", "contacts"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("opt_out"), "\(first.stdout)")
+        let second = try await fixture.run(["--campaign", "b"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let ledger = await fixture.simulator.ledger()
+        let called = ledger.entries.filter { $0.placed }.compactMap(\.to)
+        #expect(called.filter { $0 == numbers[0] }.count == 1, "the opted-out number is not called again: \(called)")
+        #expect(called.filter { $0 == numbers[1] }.count == 2)
+        let listed = try await fixture.binary(["suppress", "--list"])
+        #expect(
+            listed.stdout.contains(numbers[0]) && listed.stdout.contains("opt-out heard on call"), "\(listed.stdout)")
+    }
 }

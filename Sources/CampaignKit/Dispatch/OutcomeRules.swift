@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The API reports no structured outcome, only a summary written by the agent, so the label comes
 /// from regular expressions over that text: the user's rules first (in file order), then the
-/// defaults for voicemail, no answer and busy. A call that produced no result is `no_result`,
+/// defaults for an opt-out, voicemail, no answer and busy. A call that produced no result is `no_result`,
 /// which retries treat like no answer.
 public struct OutcomeRules: Sendable {
     public static let answered = "answered"
@@ -12,6 +12,8 @@ public struct OutcomeRules: Sendable {
     public static let noAnswer = "no_answer"
     public static let busy = "busy"
     public static let noResult = "no_result"
+    /// The person asked not to be called again: the number goes on the do-not-call list with the call's end.
+    public static let optOut = "opt_out"
 
     /// One `label: regex` rule.
     public struct Rule: Sendable {
@@ -37,6 +39,13 @@ public struct OutcomeRules: Sendable {
     // The patterns are fixed and known to compile.
     // swift-format-ignore: NeverUseForceTry
     public static let defaultRules: [Rule] = [
+        // First: a summary that says the person asked not to be called is an opt-out, whatever else it says.
+        try! Rule(
+            label: optOut,
+            pattern: #"(asked|wants?|wanted|requested|said|told us)\b.{0,40}\b"#
+                + #"(not|never|no longer)( want)?( to)?( be)? (call|contact|phon|ring)|stop (calling|contacting)|(do not|don't|never) call "#
+                + #"(me|us|them|him|her|again|back)|remove (me|us|them|him|her|it|my|our|your|their|his|the)\b.{0,30}"#
+                + #"\b(number|list)|take (me|them|him|her|their number|his number) off|opt(ed|s)?[ -]?out|unsubscribe"#),
         try! Rule(label: voicemail, pattern: #"voice ?mail|answering machine|left (a|the) message|leave a message"#),
         try! Rule(
             label: noAnswer,

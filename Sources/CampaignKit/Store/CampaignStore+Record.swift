@@ -122,7 +122,9 @@ extension CampaignStore {
                     UPDATE attempts SET state = 'ended', ended_at = ?, outcome = ?, summary = ?, recording_url = ?,
                         raw_response = COALESCE(?, raw_response)
                     """, [stamp, result.outcome, result.summary, result.recordingURL, result.rawJSON])
-            return outcome == .applied ? .commit : .rollback
+            guard outcome == .applied else { return .rollback }
+            if result.outcome == OutcomeRules.optOut { try Self.honourOptOut(db, end: end, stamp: stamp) }
+            return .commit
         }
         return outcome
     }
@@ -157,5 +159,23 @@ extension CampaignStore {
             return .commit
         }
         return outcome
+    }
+
+    /// The person asked not to be called again: their number goes on the do-not-call list, and every queued job
+    /// for it, in every campaign, becomes `suppressed`, in the commit that records the call's end.
+    static func honourOptOut(_ db: Database, end: CallEnd, stamp: String) throws {
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO suppressed (phone_e164, source, added_at)
+                SELECT j.phone_e164, 'opt-out heard on call ' || COALESCE(a.interaction_id, '?') || ' of campaign '
+                    || c.name, ?
+                FROM jobs j JOIN campaigns c ON c.id = j.campaign_id JOIN attempts a ON a.id = ?
+                WHERE j.id = ?
+                """, arguments: [stamp, end.attemptID, end.jobID])
+        try db.execute(
+            sql: """
+                UPDATE jobs SET status = 'suppressed', updated_at = ?
+                WHERE status = 'queued' AND phone_e164 = (SELECT phone_e164 FROM jobs WHERE id = ?)
+                """, arguments: [stamp, end.jobID])
     }
 }
