@@ -74,4 +74,28 @@ extension RunEndToEndTests {
         #expect(
             listed.stdout.contains(numbers[0]) && listed.stdout.contains("opt-out heard on call"), "\(listed.stdout)")
     }
+
+    @Test("campaign cancel: a cancelled job is never called; ids that are not queued cancel nothing (exit 1)")
+    func cancelQueuedJobs() async throws {
+        let numbers = Self.numbers(3)
+        let fixture = try await Fixture(
+            numbers: numbers, callDuration: .fixed(.milliseconds(50)),
+            script: FaultScript(outcomes: Self.all(numbers, .answered)))
+        defer { Task { await fixture.simulator.shutdown() } }
+        let refused = try await fixture.binary(["cancel", "2", "99"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("99 (not in this campaign)"), "\(refused.stderr)")
+        #expect(try fixture.statuses() == ["queued", "queued", "queued"], "nothing was cancelled")
+        let cancelled = try await fixture.binary(["cancel", "2"])
+        #expect(cancelled.status == 0, "\(cancelled.stderr)")
+        #expect(cancelled.stdout.contains("cancelled 1 queued job"))
+        let run = try await fixture.run([])
+        #expect(run.status == 0, "\(run.stderr)")
+        let called = await fixture.simulator.ledger().entries.filter { $0.placed }.compactMap(\.to)
+        #expect(Set(called) == [numbers[0], numbers[2]], "the cancelled number was not called: \(called)")
+        #expect(try fixture.statuses() == ["completed", "cancelled", "completed"])
+        let again = try await fixture.binary(["cancel", "1"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("1 (completed)"), "\(again.stderr)")
+    }
 }

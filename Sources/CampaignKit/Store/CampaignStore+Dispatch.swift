@@ -272,11 +272,16 @@ public enum DispatchStoreError: Error, Sendable, Equatable, CustomStringConverti
     case jobNotQueued(jobID: Int64)
     /// `failedAllowed`: the action also takes failed jobs (`--requeue`), and these are neither.
     case notUnknown(jobIDs: [Int64], failedAllowed: Bool = false)
+    /// `campaign cancel` with ids that are not queued jobs of the campaign: each as "id (status)".
+    case notQueued(jobs: [String])
 
     public var description: String {
         switch self {
         case .jobNotQueued(let jobID):
             return "job \(jobID) is no longer queued; another run may be working this database"
+        case .notQueued(let jobs):
+            return "only queued jobs can be cancelled (a call in flight is never cut); not queued: "
+                + jobs.joined(separator: ", ") + ". Nothing was cancelled"
         case .notUnknown(let jobIDs, let failedAllowed):
             return "not \(failedAllowed ? "unknown or failed" : "unknown") jobs of this campaign: "
                 + "\(jobIDs.map(String.init).joined(separator: ", ")); campaign report lists the jobs that need review"

@@ -56,6 +56,40 @@ extension CampaignStore {
     }
 }
 
+/// `campaign cancel`: queued jobs a person no longer wants called.
+extension CampaignStore {
+    /// Cancels queued jobs: `jobIDs` nil means every queued job of the campaign. A job that is not queued
+    /// (being called, ended, already cancelled) is never changed: named ids that are not all queued jobs of the
+    /// campaign change nothing, and the error lists each with its status. Safe while a run works the database:
+    /// its claims take only queued jobs, in their own transactions. Returns the number cancelled.
+    @discardableResult
+    public func cancelQueued(campaign: CampaignRecord, jobIDs: [Int64]?, now: Date) throws(StoreError) -> Int {
+        let stamp = Timestamp.string(now)
+        return try write { db in
+            if let jobIDs {
+                var wrong: [(Int64, String?)] = []
+                for jobID in jobIDs {
+                    let status = try String.fetchOne(
+                        db, sql: "SELECT status FROM jobs WHERE id = ? AND campaign_id = ?",
+                        arguments: [jobID, campaign.id])
+                    if JobStatus(rawValue: status ?? "") != .queued { wrong.append((jobID, status)) }
+                }
+                guard wrong.isEmpty else {
+                    throw DispatchStoreError.notQueued(
+                        jobs: wrong.map { "\($0.0) (\($0.1 ?? "not in this campaign"))" })
+                }
+            }
+            let filter = jobIDs.map { "AND id IN (\($0.map(String.init).joined(separator: ",")))" } ?? ""
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'cancelled', next_attempt_at = NULL, completed_at = ?, updated_at = ?
+                    WHERE campaign_id = ? AND status = 'queued' \(filter)
+                    """, arguments: [stamp, stamp, campaign.id])
+            return db.changesCount
+        }
+    }
+}
+
 /// Who holds the run lock, for the message a refused second run prints.
 extension CampaignStore {
     /// Who holds the run lock of the database at `path`, read without opening it for work (`nil`: unknown).
