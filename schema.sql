@@ -60,7 +60,10 @@ CREATE TABLE jobs (
     last_attempt_at  TEXT,
     completed_at     TEXT,
     created_at       TEXT    NOT NULL,
-    updated_at       TEXT    NOT NULL
+    updated_at       TEXT    NOT NULL,
+    waiting_for      TEXT               -- why a queued job's next_attempt_at is in the future: 'window' (its
+                                        -- calling window or an unknown zone) or 'cap' (per-number limits);
+                                        -- NULL: a retry's delay, or nothing
 );
 -- A number is queued at most once per campaign. A named index rather than a table constraint, so
 -- that a large import can drop it and build it again in one sorted pass inside its transaction.

@@ -37,6 +37,8 @@ extension RunEndToEndTests {
                     """)
         }
         #expect(waiting == numbers.count, "the jobs wait for the cap; none failed")
+        let report = try await fixture.binary(["report", "--campaign", "b"])
+        #expect(report.stdout.contains("\(numbers.count) held back by a per-number limit"), "\(report.stdout)")
     }
 
     @Test(

@@ -61,7 +61,7 @@ struct ReportEndToEndTests {
         #expect(text.contains("completed") && text.contains("failed"))
         #expect(text.contains("answer rate      50%"))
         #expect(text.contains("attempts used    6"))
-        #expect(text.contains("1 queued (1 waiting for a retry or calling window)"))
+        #expect(text.contains("1 queued (1 waiting for a retry, a calling window or a per-number limit)"))
         #expect(text.contains("the next call is due in"))
         #expect(text.contains("NEEDS A DECISION: 1 unknown job"))
         #expect(text.contains("job 3  +16465550112  unknown"))

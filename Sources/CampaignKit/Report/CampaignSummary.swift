@@ -21,8 +21,11 @@ public struct CampaignSummary: Sendable, Equatable, Codable {
     public struct Scheduled: Sendable, Equatable, Codable {
         /// Jobs in `queued`.
         public var queued: Int
-        /// Of those, the ones waiting for a retry time or a calling window.
+        /// Of those, the ones waiting for a retry time, a calling window or a per-number limit.
         public var waiting: Int
+        /// Of those, the ones a per-number limit holds back, and when the first may be called.
+        public var waitingForCap: Int = 0
+        public var capAllowsAt: String?
         /// Calls in flight (`dialing` or `in_progress`).
         public var inFlight: Int
         /// When the next queued call is due; nil when nothing is queued. A past time means "due now".
@@ -68,6 +71,9 @@ public struct CampaignSummary: Sendable, Equatable, Codable {
             queued: counts.queued, waiting: try report.waitingJobCount(now: now),
             inFlight: counts.active,
             nextDueAt: try report.nextQueuedTime().map { Timestamp.string(max($0, now)) })
+        let capped = try report.waitingForCap(now: now)
+        scheduled.waitingForCap = capped.count
+        scheduled.capAllowsAt = capped.until.map(Timestamp.string)
         // The lists are read only when there is something to list: a LIMIT query that matches nothing
         // scans every job.
         unknown = ReviewList(

@@ -44,13 +44,20 @@ public enum SummaryText {
             lines.append("scheduled        nothing left to call")
         } else {
             var text = "scheduled        \(scheduled.queued) queued"
-            if scheduled.waiting > 0 { text += " (\(scheduled.waiting) waiting for a retry or calling window)" }
+            if scheduled.waiting > 0 {
+                text += " (\(scheduled.waiting) waiting for a retry, a calling window or a per-number limit)"
+            }
             if scheduled.inFlight > 0 { text += ", \(scheduled.inFlight) in flight" }
             if let next = scheduled.nextDueAt.flatMap(Timestamp.date) {
                 text +=
                     next <= now ? "; the next call is due now" : "; the next call is due \(describe(next, now: now))"
             }
             lines.append(text)
+            if scheduled.waitingForCap > 0, let until = scheduled.capAllowsAt.flatMap(Timestamp.date) {
+                lines.append(
+                    "                 \(scheduled.waitingForCap) held back by a per-number limit; the first may be "
+                        + "called \(describe(until, now: now))")
+            }
             if scheduled.queued > 0 {
                 lines.append("                 campaign run\(dbFlag)\(campaignFlag) places them")
             }

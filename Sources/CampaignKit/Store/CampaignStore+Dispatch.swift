@@ -144,8 +144,11 @@ extension CampaignStore {
                     }
                     if let wait {
                         try db.executeCached(
-                            sql: "UPDATE jobs SET next_attempt_at = ?, updated_at = ? WHERE id = ?",
-                            arguments: [Timestamp.string(wait.until), stamp, job.id])
+                            sql: "UPDATE jobs SET next_attempt_at = ?, waiting_for = ?, updated_at = ? WHERE id = ?",
+                            arguments: [
+                                Timestamp.string(wait.until), wait.reason == .contactPressure ? "cap" : "window", stamp,
+                                job.id,
+                            ])
                         claim.postponed.append(wait)
                         continue
                     }
@@ -240,7 +243,7 @@ extension CampaignStore {
         try db.executeCached(
             sql: """
                 UPDATE jobs SET status = 'dialing', attempts = ?, last_attempt_at = ?, next_attempt_at = NULL,
-                    updated_at = ? WHERE id = ?
+                    waiting_for = NULL, updated_at = ? WHERE id = ?
                 """, arguments: [attempts, stamp, stamp, jobID])
         return AttemptIntent(
             jobID: jobID, attemptID: attemptID, attemptNumber: attempts, previousLastAttemptAt: job["last_attempt_at"],

@@ -95,6 +95,20 @@ public struct ReportSnapshot {
         }
     }
 
+    /// Queued jobs held back by per-number limits (`--max-calls-per-number`, `--min-gap`) at `now`, and when
+    /// the first of them may be called.
+    public func waitingForCap(now: Date) throws(StoreError) -> (count: Int, until: Date?) {
+        try query {
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*), MIN(next_attempt_at) FROM jobs
+                    WHERE campaign_id = ? AND status = 'queued' AND waiting_for = 'cap' AND next_attempt_at > ?
+                    """, arguments: [campaign.id, Timestamp.string(now)])
+            return (row?[0] ?? 0, (row?[1] as String?).flatMap(Timestamp.date))
+        }
+    }
+
     /// Jobs a person must look at, oldest first, at most `limit`.
     ///
     /// `unknown: true` lists the `unknown` jobs (a call may have been placed); `false` lists the other jobs

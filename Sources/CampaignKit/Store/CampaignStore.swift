@@ -80,6 +80,11 @@ public final class CampaignStore: Sendable {
                     )
                     """)
         }
+        migrator.registerMigration("v3-jobs-waiting-for") { db in
+            if try !db.columns(in: "jobs").contains(where: { $0.name == "waiting_for" }) {
+                try db.execute(sql: "ALTER TABLE jobs ADD COLUMN waiting_for TEXT")
+            }
+        }
         return migrator
     }
 
