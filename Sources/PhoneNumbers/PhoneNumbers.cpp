@@ -7,6 +7,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <list>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -269,4 +270,24 @@ extern "C" int pn_is_known_region(const char *region) {
     std::set<std::string> regions;
     PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
     return regions.count(std::string(region)) ? 1 : 0;
+}
+
+extern "C" int pn_region_of_number(const char *e164, char *out) {
+    const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
+    PhoneNumber number;
+    if (util->Parse(std::string(e164), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return 0;
+    if (!util->IsValidNumber(number)) return 0;
+    std::string region;
+    util->GetRegionCodeForNumber(number, &region);
+    if (region.size() != 2) return 0;
+    std::memcpy(out, region.c_str(), 3);
+    return 1;
+}
+
+extern "C" int pn_regions_for_code(int country_code, char *out) {
+    std::list<std::string> regions;
+    PhoneNumberUtil::GetInstance()->GetRegionCodesForCountryCallingCode(country_code, &regions);
+    regions.remove("001");
+    if (regions.size() == 1 && regions.front().size() == 2) std::memcpy(out, regions.front().c_str(), 3);
+    return static_cast<int>(regions.size());
 }

@@ -148,6 +148,12 @@ enum ImportSummaryText {
                 "nothing imported: \(report.rejected) row\(report.rejected == 1 ? "" : "s") rejected. \(counts)")
             lines.append("fix the rows and import again, or pass --skip-invalid to import the valid rows")
         }
+        if report.zonesFromNumbers > 0 {
+            lines.append(
+                "\(report.zonesFromNumbers) row(s) named no time zone and got their number's (a country with one "
+                    + "local time); numbers of countries with several zones get none: give a timezone column or "
+                    + "--timezone for those")
+        }
         if let suppression = report.suppression {
             lines.append(suppressionLine(suppression, saved: report.suppressionSaved, database: database))
         }

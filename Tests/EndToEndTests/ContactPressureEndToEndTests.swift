@@ -100,4 +100,21 @@ extension RunEndToEndTests {
         #expect(again.status == 1)
         #expect(again.stderr.contains("1 (completed)"), "\(again.stderr)")
     }
+
+    @Test("import: a row with no zone gets its number's only when the country has one local time")
+    func zoneFromNumber() async throws {
+        let folder = TemporaryFolder()
+        folder.write("prompt.txt", "Hi [name].")
+        folder.write("c.csv", "name,phone\nAmélie,+33 1 23 45 67 89\nBob,+1 201 555 0123\nKen,+81 3 1234 5678\n")
+        let imported = try await RunEndToEndTests.exit(
+            of: try CampaignBinary.start(["import", "c.csv", "--prompt", "prompt.txt"], in: folder.url))
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("2 row(s) named no time zone and got their number's"), "\(imported.stdout)")
+        var configuration = Configuration()
+        configuration.readonly = true
+        let zones = try await DatabaseQueue(path: folder.path("campaign.db"), configuration: configuration).read { db in
+            try String?.fetchAll(db, sql: "SELECT timezone FROM jobs ORDER BY id")
+        }
+        #expect(zones == ["Europe/Paris", nil, "Asia/Tokyo"])
+    }
 }

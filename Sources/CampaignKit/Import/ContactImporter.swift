@@ -105,9 +105,11 @@ public struct ContactImporter {
                 // A dry run: stored here only to count, inside the transaction that is rolled back.
                 report.suppression = try session.suppress(suppression.files.map { ($0.path, $0.numbers) })
             }
+            // A row without a zone, in a campaign without one, gets its number's zone when that is certain.
             let validator = RowValidator(
                 file: request.contactsPath, header: header, phoneColumn: phoneColumn, template: bound,
-                phones: phones, suppressed: try session.suppressedNumbers())
+                phones: phones, suppressed: try session.suppressedNumbers(),
+                zonesFromNumbers: campaign.defaults.timezone == nil ? CertainZones.shared : nil)
             var rejects = RejectsWriter(path: request.effectiveRejectsPath, header: header)
             defer { rejects.discard() }
             try consume(
@@ -208,6 +210,7 @@ public struct ContactImporter {
                 return
             }
             report.queued += 1
+            if header.zoneFromNumber { report.zonesFromNumbers += 1 }
             if report.previews.count < request.previewCount {
                 report.previews.append(
                     .init(

@@ -20,6 +20,8 @@ public struct ImportReport: Sendable {
     /// The first duplicate rows, in file order.
     public var duplicates: [RowProblem] = []
     public var previews: [Preview] = []
+    /// Queued rows that named no zone and got their number's, its country having one local time.
+    public var zonesFromNumbers = 0
     public var outsideSupportedDestinations = 0
     public var outsideSupportedExamples: [RowProblem] = []
     /// What the `--suppress` lists stored (nil without lists): saved on their own before the contacts

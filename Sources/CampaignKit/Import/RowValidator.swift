@@ -22,11 +22,14 @@ public struct RowValidator: Sendable {
     public let template: PromptTemplate
     public let phones: PhoneNormalizer
     public let suppressed: Set<String>
+    /// Where a row without a zone gets its number's, when certain; `nil`: the campaign names a zone.
+    public let zonesFromNumbers: CertainZones?
 
     public init(
         file: String, header: [String], phoneColumn: Int, template: PromptTemplate, phones: PhoneNormalizer,
-        suppressed: Set<String>
+        suppressed: Set<String>, zonesFromNumbers: CertainZones? = nil
     ) {
+        self.zonesFromNumbers = zonesFromNumbers
         self.file = file
         self.header = header
         self.phoneColumn = phoneColumn
@@ -93,9 +96,14 @@ public struct RowValidator: Sendable {
         guard problems.isEmpty, let phone else {
             return .rejected(line: record.line, fields: record.fields, problems: problems)
         }
+        var zoneFromNumber = false
+        if overrides.timezone == nil, let zone = zonesFromNumbers?.zone(forE164: phone.e164) {
+            overrides.timezone = zone
+            zoneFromNumber = true
+        }
         let job = NewJob(
             line: record.line, rowCSV: record.raw, phoneE164: phone.e164, prompt: prompt, overrides: overrides,
-            suppressed: suppressed.contains(phone.e164))
+            suppressed: suppressed.contains(phone.e164), zoneFromNumber: zoneFromNumber)
         return .job(job, countryCode: phone.countryCode)
     }
 }

@@ -42,4 +42,6 @@ public struct NewJob: Sendable {
     public var prompt: String
     public var overrides: CallOptions
     public var suppressed: Bool
+    /// Its zone came from its number (the row named none; the country has one local time).
+    public var zoneFromNumber = false
 }

@@ -15,6 +15,7 @@ public struct PackedJobs: Sendable {
         public var key: UInt64
         public var countryCode: Int
         public var suppressed: Bool
+        public var zoneFromNumber = false
     }
 
     /// Starts with one byte so that every text, an empty one too, has an address.
@@ -38,7 +39,10 @@ public struct PackedJobs: Sendable {
         add(job.overrides.from)
         add(job.overrides.transferTo)
         add(job.overrides.timezone)
-        headers.append(Header(line: job.line, key: key, countryCode: countryCode, suppressed: job.suppressed))
+        headers.append(
+            Header(
+                line: job.line, key: key, countryCode: countryCode, suppressed: job.suppressed,
+                zoneFromNumber: job.zoneFromNumber))
         return headers.count - 1
     }
 

@@ -32,6 +32,14 @@ pn_status pn_normalize_reference(const char *input, size_t length, const char *r
 /// 1 when libphonenumber knows `region` (NUL-terminated, e.g. "US"), else 0.
 int pn_is_known_region(const char *region);
 
+/// The region (ISO 3166 two-letter code) a valid E.164 number belongs to, written NUL-terminated to `out`
+/// (at least 3 bytes); returns 1, or 0 when the number is not valid or belongs to no single region.
+int pn_region_of_number(const char *e164, char *out);
+
+/// How many regions use the calling code `country_code` (0 for an unknown code); when exactly one, it is
+/// written NUL-terminated to `out` (at least 3 bytes).
+int pn_regions_for_code(int country_code, char *out);
+
 #ifdef __cplusplus
 }
 #endif
