@@ -47,7 +47,7 @@ struct CallingWindowDSTTests {
     static let zones: [String] =
         TimeZone.knownTimeZoneIdentifiers + ["UTC", "Etc/UTC", "Etc/GMT-12", "Etc/GMT+12", "Etc/GMT-14", "US/Eastern"]
 
-    @Test("property: random day ranges, skip dates, zones, instants around DST changes: admitted iff inside; next is the first")
+    @Test("property: random day ranges, skip dates, zones, instants near DST changes: admitted iff inside; next first")
     func property() throws {
         var random = SeededGenerator(seed: 0x15_0A11_BAC4)
         var checked = 0
