@@ -86,7 +86,9 @@ extension CallingWindow {
             throw .unreadableDates(file: path, reason: (error as NSError).localizedDescription)
         }
         var dates: Set<LocalDate> = []
-        for (index, line) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // By Character: "\r\n" is one, so Windows line ends count one line each.
+        let lines = contents.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        for (index, line) in lines.enumerated() {
             let text = (line.firstIndex(of: "#").map { line[..<$0] } ?? line[...])
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             if text.isEmpty { continue }

@@ -25,11 +25,6 @@ public struct CallingWindow: Sendable, Equatable {
             skipDates: skipDates)
     }
 
-    /// Every hour of every day except `skipDates`: `--skip-dates` without `--window`.
-    public static func always(except skipDates: Set<LocalDate>) -> CallingWindow {
-        CallingWindow(startMinute: 0, endMinute: 24 * 60, skipDates: skipDates)
-    }
-
     /// Hours on some days of the week, read on the recipient's wall clock.
     public struct Hours: Sendable, Equatable {
         /// The days on which the hours open. A range spanning midnight runs on into the next day, whatever it is.
