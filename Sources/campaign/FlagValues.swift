@@ -37,6 +37,8 @@ enum FlagValue {
 
     static func window(_ text: String) throws -> CallingWindow { try CallingWindow(parsing: text) }
 
+    static func skipDates(_ text: String) throws -> Set<LocalDate> { try CallingWindow.skipDates(parsing: text) }
+
     static func outcomes(_ text: String) throws -> Set<String> { try RetryPolicy.outcomes(fromList: text) }
 
     static func cap(_ text: String) throws -> ContactPressure.Cap { try ContactPressure.Cap(parsing: text) }

@@ -55,8 +55,20 @@ struct RunCommand: AsyncParsableCommand {
     var outcomeRules: String?
 
     @Option(
-        help: "When calls may start, in each recipient's local time, e.g. 09:00-20:00.", transform: FlagValue.window)
+        help: """
+            When calls may start, in each recipient's local time: 09:00-20:00 every day, or days first, \
+            e.g. 'Mon-Fri 09:00-20:00,Sat 10:00-14:00'.
+            """,
+        transform: FlagValue.window)
     var window: CallingWindow?
+
+    @Option(
+        help: """
+            Local dates on which no call starts, in each recipient's calendar: 2026-12-25,2027-01-01, or @FILE \
+            with one date a line. Combines with --window; alone, every other day is open.
+            """,
+        transform: FlagValue.skipDates)
+    var skipDates: Set<LocalDate>?
 
     @Option(
         help: "IANA zone for recipients whose row and campaign name none (never this machine's; see --window).",
@@ -185,13 +197,22 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
+    /// `--window` and `--skip-dates` as one window: skip dates alone close those dates and nothing else.
+    var callingWindow: CallingWindow? {
+        guard window != nil || skipDates != nil else { return nil }
+        var combined = window ?? CallingWindow(startMinute: 0, endMinute: 24 * 60)
+        combined.skipDates = skipDates ?? []
+        return combined
+    }
+
     /// The dispatcher's settings from the flags (their values were read and bounded as the command line was parsed).
     func makeConfiguration() throws -> DispatchConfiguration {
         var configuration = DispatchConfiguration(
             maxParallel: maxParallel, pollInterval: pollInterval.value, waitForCallEnd: waitForCallEnd,
             retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: retryDelay.value, retryableOutcomes: retryOn),
             outcomeRules: try outcomeRules.map { path throws in try OutcomeRules(contentsOf: path) } ?? OutcomeRules(),
-            window: window, defaultTimeZone: timezone, rate: rate, noWait: noWait, gracePeriod: gracePeriod.value)
+            window: callingWindow, defaultTimeZone: timezone, rate: rate, noWait: noWait,
+            gracePeriod: gracePeriod.value)
         configuration.maxCallDuration = maxCallDuration.value
         if maxCallsPerNumber != nil || minGap != nil {
             configuration.pressure = ContactPressure(cap: maxCallsPerNumber, minGap: minGap?.value)

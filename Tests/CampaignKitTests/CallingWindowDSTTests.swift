@@ -47,7 +47,7 @@ struct CallingWindowDSTTests {
     static let zones: [String] =
         TimeZone.knownTimeZoneIdentifiers + ["UTC", "Etc/UTC", "Etc/GMT-12", "Etc/GMT+12", "Etc/GMT-14", "US/Eastern"]
 
-    @Test("property: random windows, zones, instants around DST changes: next start >= now, inside, the first")
+    @Test("property: random day ranges, skip dates, zones, instants near DST changes: admitted iff inside; next first")
     func property() throws {
         var random = SeededGenerator(seed: 0x15_0A11_BAC4)
         var checked = 0
@@ -65,27 +65,79 @@ struct CallingWindowDSTTests {
                 nearChange
                 ? anchor.addingTimeInterval(Double(Int.random(in: 0..<3600, using: &random)))
                 : anchor.addingTimeInterval(Double(Int.random(in: -36 * 3600...36 * 3600, using: &random)))
+            let window = Self.randomWindow(now: now, anchor: anchor, zone: zone, nearChange: nearChange, &random)
+            let next = window.nextAllowedStart(at: now, in: zone)
+            let context = "\(name) \(window) now \(now) next \(next)"
+            #expect(window.admits(now, in: zone) == Self.open(window, now, zone), "\(context)")
+            #expect(next >= now, "\(context)")
+            #expect(Self.open(window, next, zone), "\(context)")
+            #expect(window.admits(next, in: zone), "\(context)")
+            var probe = (now.timeIntervalSince1970 / 900).rounded(.up) * 900
+            while probe < next.timeIntervalSince1970 {
+                let instant = Date(timeIntervalSince1970: probe)
+                #expect(!Self.open(window, instant, zone), "\(context): open at \(instant)")
+                #expect(!window.admits(instant, in: zone), "\(context): admitted at \(instant)")
+                probe += 900
+            }
+            checked += 1
+        }
+        #expect(checked > 350)
+    }
+
+    /// A window of one to three parts, each on every day, one day or a range of days (wrapping past Sunday
+    /// too), quarter-hour hours; and up to four skip dates among the local dates around `now` (the day of the
+    /// clock change among them half the time).
+    static func randomWindow(
+        now: Date, anchor: Date, zone: TimeZone, nearChange: Bool, _ random: inout SeededGenerator
+    ) -> CallingWindow {
+        var hours: [CallingWindow.Hours] = []
+        for part in 0..<Int.random(in: 1...3, using: &random) {
             let start =
-                nearChange
+                nearChange && part == 0
                 ? ((Self.wallMinute(now, zone) / 15 + Int.random(in: 1...6, using: &random)) * 15) % 1440
                 : Int.random(in: 0..<96, using: &random) * 15
             var end = Int.random(in: 1...96, using: &random) * 15
             if end % 1440 == start { end = (start + 15) % 1440 == 0 ? 1440 : (start + 15) % 1440 }
-            let window = CallingWindow(startMinute: start, endMinute: end)
-            let next = window.nextAllowedStart(at: now, in: zone)
-            let context = "\(name) \(start)-\(end) now \(now) next \(next)"
-            #expect(next >= now, "\(context)")
-            #expect(window.contains(minute: Self.wallMinute(next, zone)), "\(context)")
-            var probe = (now.timeIntervalSince1970 / 900).rounded(.up) * 900
-            while probe < next.timeIntervalSince1970 {
-                let instant = Date(timeIntervalSince1970: probe)
-                #expect(!window.contains(minute: Self.wallMinute(instant, zone)), "\(context): open at \(instant)")
-                probe += 900
-            }
-            #expect(next.timeIntervalSince(now) < 3 * 86_400, "\(context)")
-            checked += 1
+            let first = Int.random(in: 0..<7, using: &random)
+            let length = [7, 1, Int.random(in: 2...6, using: &random)].randomElement(using: &random)!
+            let days = Set((0..<length).map { LocalDate.Weekday(rawValue: (first + $0) % 7)! })
+            hours.append(CallingWindow.Hours(days: days, startMinute: start, endMinute: end))
         }
-        #expect(checked > 350)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        var skipped: Set<LocalDate> = []
+        for _ in 0..<Int.random(in: 0...4, using: &random) {
+            let day =
+                Bool.random(using: &random)
+                ? anchor : now.addingTimeInterval(Double(Int.random(in: -1...8, using: &random) * 86_400))
+            let parts = calendar.dateComponents([.year, .month, .day], from: day)
+            skipped.insert(LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!)
+        }
+        return CallingWindow(hours: hours, skipDates: skipped)
+    }
+
+    /// Whether the wall clock at `instant` is inside `window`, worked out with `Calendar` (not by the code
+    /// under test): the local date is not skipped, and some part's hours hold on its weekday, or on the day
+    /// before for hours that span midnight.
+    static func open(_ window: CallingWindow, _ instant: Date, _ zone: TimeZone) -> Bool {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: instant)
+        let skipped = window.skipDates.map { "\($0)" }
+        let date = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        if skipped.contains(date) { return false }
+        let minute = wallMinute(instant, zone)
+        // Calendar's weekday is 1 for Sunday; the window's days count from Monday = 0.
+        let weekday = (parts.weekday! + 5) % 7
+        let yesterday = (weekday + 6) % 7
+        return window.hours.contains { hours in
+            let days = Set(hours.days.map(\.rawValue))
+            if hours.startMinute < hours.endMinute {
+                return days.contains(weekday) && minute >= hours.startMinute && minute < hours.endMinute
+            }
+            return (days.contains(weekday) && minute >= hours.startMinute)
+                || (days.contains(yesterday) && minute < hours.endMinute)
+        }
     }
 
     /// The wall clock's minute of the day, computed by `Calendar` (not by the code under test).

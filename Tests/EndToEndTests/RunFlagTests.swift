@@ -34,11 +34,27 @@ struct RunFlagTests {
         #expect(command.retryOn == ["busy"])
     }
 
+    @Test("--window and --skip-dates combine; skip dates alone close those dates and leave every other day open")
+    func windowAndSkipDates() throws {
+        let christmas = LocalDate(year: 2026, month: 12, day: 25)!
+        let both = try RunCommand.parse(["--window", "Mon-Fri 09:00-20:00", "--skip-dates", "2026-12-25"])
+        var expected = try CallingWindow(parsing: "Mon-Fri 09:00-20:00")
+        expected.skipDates = [christmas]
+        #expect(try both.makeConfiguration().window == expected)
+        let alone = try RunCommand.parse(["--skip-dates", "2026-12-25"])
+        #expect(
+            try alone.makeConfiguration().window
+                == CallingWindow(startMinute: 0, endMinute: 1440, skipDates: [christmas]))
+        #expect(try RunCommand.parse(["--window", "09:00-20:00"]).makeConfiguration().window?.skipDates == [])
+    }
+
     @Test(
         "a bad value fails parsing, with what is accepted",
         arguments: [
             (["--retry-delay", "soon"], "30m"), (["--retry-delay", "8d"], "0s to 7d"), (["--rate", "fast"], "N/min"),
-            (["--window", "9-20"], "HH:MM-HH:MM"), (["--timezone", "Mars/Olympus"], "IANA"),
+            (["--window", "9-20"], "HH:MM-HH:MM"), (["--window", "Mon-Xyz 09:00-10:00"], "'Xyz' is not a day"),
+            (["--skip-dates", "2026-12-32"], "YYYY-MM-DD"), (["--skip-dates", "@/nonexistent/dates"], "cannot read"),
+            (["--timezone", "Mars/Olympus"], "IANA"),
             (["--retry-on", "No Answer"], "no_answer"), (["--max-attempts", "0"], "1 to 100"),
             (["--max-parallel", "0"], "at least 1"), (["--simulate-call-duration", "inf"], "0s to 1h"),
         ])

@@ -132,6 +132,46 @@ struct TimeAndBoundsEndToEndTests {
         #expect(run.stdout.contains("unknown on this host"), "\(run.stdout)")
     }
 
+    // MARK: - Weekday windows and skip dates (issue 13)
+
+    @Test(
+        "a bad --window day or --skip-dates date exits 2 with what is wrong, before anything is called",
+        arguments: [
+            (["--window", "Mon-Xyz 09:00-10:00"], "'Xyz' is not a day"),
+            (["--skip-dates", "2026-12-25,2026-02-30"], "'2026-02-30' is not a date"),
+            (["--skip-dates", "@holidays.txt"], "line 3: '2026-12-32' is not a date"),
+            (["--window", "Mon-Fri 09:00-20:00", "--skip-dates", "@missing.txt"], "cannot read"),
+        ])
+    func badWindowOrSkipDates(flags: [String], message: String) async throws {
+        let numbers = RunEndToEndTests.numbers(2)
+        let fixture = try await Fixture(
+            numbers: numbers, callDuration: .fixed(.milliseconds(50)),
+            script: FaultScript(outcomes: RunEndToEndTests.all(numbers, .answered)))
+        defer { Task { await fixture.simulator.shutdown() } }
+        fixture.folder.write("holidays.txt", "# holidays\n2026-12-25\n2026-12-32\n")
+        let before = try fixture.tableDump()
+        let run = try await fixture.run(flags + ["--timezone", "UTC"])
+        #expect(run.status == 2, "\(flags): \(run.stdout)\n\(run.stderr)")
+        #expect(run.stderr.contains(message), "\(flags): \(run.stderr)")
+        #expect(try fixture.tableDump() == before)
+        #expect(await fixture.simulator.ledger().callsPlaced == 0)
+    }
+
+    @Test("--skip-dates of today and tomorrow in the recipients' zone: nothing is called, the jobs wait")
+    func skipToday() async throws {
+        let numbers = RunEndToEndTests.numbers(2)
+        let fixture = try await Fixture(
+            numbers: numbers, callDuration: .fixed(.milliseconds(50)),
+            script: FaultScript(outcomes: RunEndToEndTests.all(numbers, .answered)))
+        defer { Task { await fixture.simulator.shutdown() } }
+        let today = Int((Date().timeIntervalSince1970 / 86_400).rounded(.down))
+        let dates = [today, today + 1].map { "\(LocalDate(dayNumber: $0))" }.joined(separator: ",")
+        let run = try await fixture.run(["--skip-dates", dates, "--timezone", "UTC", "--no-wait"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(await fixture.simulator.ledger().callsPlaced == 0)
+        #expect(try fixture.statuses() == ["queued", "queued"])
+    }
+
     // MARK: - Extreme values (item 24)
 
     @Test(

@@ -77,13 +77,13 @@ public struct QueuedZones: Sendable, Equatable {
     }
 }
 
-/// `--window` without a zone for some jobs: a run refuses rather than use the machine's zone.
+/// `--window` or `--skip-dates` without a zone for some jobs: a run refuses rather than use the machine's zone.
 public struct WindowZoneError: Error, Sendable, Equatable, CustomStringConvertible {
     public var jobsWithoutZone: Int
 
     public var description: String {
         "\(jobsWithoutZone) queued job(s) have no time zone (no timezone column in their row, no --timezone at "
-            + "import), and --window needs each recipient's local time: pass --timezone ZONE to campaign run "
+            + "import), and --window and --skip-dates need each recipient's local time: pass --timezone ZONE to campaign run "
             + "(e.g. --timezone America/New_York) to call them in that zone, or import them with a timezone column"
     }
 }
