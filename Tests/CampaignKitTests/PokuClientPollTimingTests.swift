@@ -10,7 +10,7 @@ import Testing
 @Suite struct PokuClientPollTimingTests {
     @Test("polls of one call keep to the poll interval against a head-then-body server")
     func pollsKeepTheirInterval() async throws {
-        let polls = 16
+        let polls = 20
         let statusCount = Mutex(0)
         let server = try await CannedHTTPServer.start(splitHeadAndBody: true) { line in
             if line.hasPrefix("POST ") {
@@ -56,9 +56,11 @@ import Testing
         #expect(times.count == polls)
         let gaps = zip(times, times.dropFirst()).map { ($1 - $0) / .milliseconds(1) }
         // The longest interval jitter allows, plus a few ms for the request. A delayed ACK (at least 40 ms)
-        // stalls every poll on the connection; a busy machine (tests run in parallel) may hold up one or two.
+        // makes every poll on the connection late; a machine busy with other tests (they run in parallel,
+        // beside builds) has been seen to hold up several in a row, never half of them.
         let limit = interval / .milliseconds(1) * (1 + jitter) + 10
         let late = gaps.filter { $0 > limit }
-        #expect(late.count <= 2, "gaps between polls (ms): \(gaps.map { Int($0.rounded()) }), limit \(limit)")
+        #expect(
+            late.count * 2 <= gaps.count, "gaps between polls (ms): \(gaps.map { Int($0.rounded()) }), limit \(limit)")
     }
 }
