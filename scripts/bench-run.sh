@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark of `campaign run` against a thread-pool peer (scripts/peer_run.py), both driving the same
-# simulator (`campaign simulator`, loopback only) with the same poll interval. Not a test: run it by hand
-# after `swift build -c release`, and record the figures in scripts/BENCH-RUN.md.
+# server (loopback only) with the same poll interval. Not a test: run it by hand after
+# `swift build -c release`, and record the figures in scripts/BENCH-RUN.md.
 #
-#   scripts/bench-run.sh            # all of it (about 12 minutes)
-#   MODES=wait CASES="500:30000" TOOLS=campaign MEMORY=0 scripts/bench-run.sh   # one row
+# Every case runs against two servers (SERVERS): `simulator` (`campaign simulator`, SwiftNIO, which writes
+# each answer in one send) and `python-http` (scripts/bench/fake_poku.py: Python's `http.server`, HTTP/1.1
+# keep-alive, head and body in two sends with Nagle on, as many frameworks do).
+#
+#   scripts/bench-run.sh            # all of it (about 30 minutes)
+#   MODES=wait CASES="500:30000" TOOLS=campaign SERVERS=simulator MEMORY=0 scripts/bench-run.sh   # one row
 #   CAMPAIGN_BINARY=path scripts/bench-run.sh
 #
 # Slot utilisation = sum of call time / (slots x wall time). Call time comes from the simulator's ledger:
@@ -21,6 +25,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${CAMPAIGN_BINARY:-$ROOT/.build/release/campaign}
 PEER="$ROOT/scripts/peer_run.py"
+FAKE="$ROOT/scripts/bench/fake_poku.py"
 WORK=$(mktemp -d /tmp/bench-run.XXXXXX)
 KEY=bench-key
 CALL=${CALL:-0.5s}
@@ -33,22 +38,31 @@ POLL_CASES=${POLL_CASES:-"5:300 50:3000 500:10000"}
 MODES=${MODES:-"wait poll20 poll100"}
 # TOOLS: which of the two to measure (both by default); MEMORY=0 skips the memory-against-size table.
 TOOLS=${TOOLS:-"campaign python"}
+SERVERS=${SERVERS:-"simulator python-http"}
 MEMORY=${MEMORY:-1}
 SIM_PID=""
-trap '[ -n "$SIM_PID" ] && kill -INT $SIM_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+SIM_SIGNAL=INT
+trap '[ -n "$SIM_PID" ] && kill -$SIM_SIGNAL $SIM_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 
-start_sim() { # $1 call duration
-    "$BIN" simulator --port 0 --seed 1 --call-duration "$1" --api-key "$KEY" >"$WORK/sim.out" 2>&1 &
+start_sim() { # $1 call duration, $2 server (simulator by default)
+    case ${2:-simulator} in
+    simulator) "$BIN" simulator --port 0 --seed 1 --call-duration "$1" --api-key "$KEY" >"$WORK/sim.out" 2>&1 & ;;
+    python-http) python3 "$FAKE" --port 0 --seed 1 --call-duration "$1" --api-key "$KEY" >"$WORK/sim.out" 2>&1 & ;;
+    *) echo "unknown server $2: simulator or python-http" >&2; exit 2 ;;
+    esac
     SIM_PID=$!
+    SIM_SIGNAL=INT
+    [ "${2:-simulator}" = simulator ] || SIM_SIGNAL=TERM
     for _ in $(seq 1 200); do
         URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/sim.out")
         [ -n "$URL" ] && return 0
         sleep 0.05
     done
-    echo "the simulator did not start" >&2
+    echo "the server did not start" >&2
     exit 1
 }
-stop_sim() { kill -INT "$SIM_PID"; wait "$SIM_PID" || true; SIM_PID=""; }
+# SIGINT stops the simulator cleanly; Python dies of it, and bash would then take the SIGINT for its own.
+stop_sim() { kill "-$SIM_SIGNAL" "$SIM_PID"; wait "$SIM_PID" || true; SIM_PID=""; }
 
 make_contacts() { # $1 count -> $WORK/contacts-N.csv and numbers-N.txt (valid US numbers, never dialled: loopback)
     python3 - "$1" "$WORK" <<'PY'
@@ -64,35 +78,38 @@ PY
     echo "Hi [name], this is the benchmark." >"$WORK/prompt.txt"
 }
 
-busy_seconds() { # ledger JSON on stdin -> "calls busy_seconds"
+busy_seconds() { # ledger JSON on stdin -> "calls busy_seconds status_requests"
     python3 -c '
 import json, sys
 ledger = json.load(sys.stdin)
 placed = [e for e in ledger["entries"] if e["method"] == "POST" and e["placed"]]
-print(len(placed), sum(e.get("callSeconds") or 0 for e in placed))'
+gets = sum(1 for e in ledger["entries"] if e["method"] == "GET")
+print(len(placed), sum(e.get("callSeconds") or 0 for e in placed), gets)'
 }
 
 ROWS=()
-measure() { # $1 tool $2 mode $3 slots $4 calls, command in the rest
-    local tool=$1 mode=$2 slots=$3 calls=$4
-    shift 4
-    /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" "$@" >"$WORK/$tool-$mode-$slots.log" 2>&1 || {
-        echo "$tool ($mode) at $slots slots failed:" >&2
-        tail -5 "$WORK/$tool-$mode-$slots.log" >&2
+measure() { # $1 tool $2 server $3 mode $4 slots $5 calls, command in the rest
+    local tool=$1 server=$2 mode=$3 slots=$4 calls=$5
+    shift 5
+    local log="$WORK/$tool-$server-$mode-$slots.log"
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" "$@" >"$log" 2>&1 || {
+        echo "$tool ($server, $mode) at $slots slots failed:" >&2
+        tail -5 "$log" >&2
     }
     read -r wall user sys rss_kb < <(tail -1 "$WORK/time.txt")
-    read -r placed busy < <(curl -s "$URL/_sim/ledger" | busy_seconds)
+    read -r placed busy gets < <(curl -s "$URL/_sim/ledger" | busy_seconds)
     local row
     row=$(python3 -c "
-wall, user, sys_, rss, placed, busy, slots = $wall, $user, $sys, $rss_kb, $placed, $busy, $slots
-print(f'$tool|$mode|{slots}|{placed}|{wall:.1f}|{busy / (slots * wall):.3f}|{(user + sys_) * 10000 / max(placed, 1):.1f}|{rss / 1024:.0f}')")
+wall, user, sys_, rss, placed, busy, gets, slots = $wall, $user, $sys, $rss_kb, $placed, $busy, $gets, $slots
+print(f'$tool|$server|$mode|{slots}|{placed}|{wall:.1f}|{busy / (slots * wall):.3f}|{gets}|'
+      f'{(user + sys_) * 10000 / max(placed, 1):.1f}|{rss / 1024:.0f}')")
     ROWS+=("$row")
     echo "$row"
 }
 
 echo "campaign: $BIN"
 echo "machine: $(nproc) cores, $(uname -sr); load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "calls ${CALL} mean (uniform 0.5x-1.5x); one attempt per number; modes: $MODES"
+echo "calls ${CALL} mean (uniform 0.5x-1.5x); one attempt per number; modes: $MODES; servers: $SERVERS"
 echo
 for mode in $MODES; do
     case $mode in
@@ -109,38 +126,46 @@ for mode in $MODES; do
         slots=${case%%:*}
         calls=${case##*:}
         make_contacts "$calls"
-        for tool in $TOOLS; do
-            start_sim "$CALL"
-            if [ "$tool" = campaign ]; then
-                db="$WORK/c-$mode-$slots.db"
-                "$BIN" import "$WORK/contacts-$calls.csv" --prompt "$WORK/prompt.txt" --db "$db" >/dev/null
-                measure campaign "$mode" "$slots" "$calls" env POKU_API_KEY=$KEY "$BIN" run --db "$db" \
-                    --api-url "$URL" --max-parallel "$slots" "${RUN_MODE[@]}" --max-attempts 1
-            else
-                measure python "$mode" "$slots" "$calls" python3 "$PEER" --api-url "$URL" --api-key "$KEY" \
-                    --numbers "$WORK/numbers-$calls.txt" --max-parallel "$slots" "${PEER_MODE[@]}"
-            fi
-            stop_sim
+        for server in $SERVERS; do
+            for tool in $TOOLS; do
+                start_sim "$CALL" "$server"
+                if [ "$tool" = campaign ]; then
+                    db="$WORK/c-$server-$mode-$slots.db"
+                    "$BIN" import "$WORK/contacts-$calls.csv" --prompt "$WORK/prompt.txt" --db "$db" >/dev/null
+                    measure campaign "$server" "$mode" "$slots" "$calls" env POKU_API_KEY=$KEY "$BIN" run \
+                        --db "$db" --api-url "$URL" --max-parallel "$slots" "${RUN_MODE[@]}" --max-attempts 1
+                else
+                    measure python "$server" "$mode" "$slots" "$calls" python3 "$PEER" --api-url "$URL" \
+                        --api-key "$KEY" --numbers "$WORK/numbers-$calls.txt" --max-parallel "$slots" \
+                        "${PEER_MODE[@]}"
+                fi
+                stop_sim
+            done
         done
     done
 done
 
 echo
-echo "| tool | mode | slots | calls | wall s | utilisation | CPU s / 10k calls | peak RSS MB |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| tool | server | mode | slots | calls | wall s | utilisation | status requests | CPU s / 10k calls | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for row in "${ROWS[@]}"; do echo "|${row//|/ | }|" | sed 's/^|/| /; s/|$/ |/'; done
 echo
+echo "Ratios campaign / python peer:"
+echo
+echo "| server | mode | slots | utilisation | status requests | CPU per call |"
+echo "|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}" | python3 -c '
 import sys
 rows = {}
 for line in sys.stdin:
-    tool, mode, slots, calls, wall, util, cpu, rss = line.strip().split("|")
-    rows[(tool, mode, slots)] = (float(util), float(cpu))
-for (tool, mode, slots), (util, cpu) in rows.items():
-    peer = rows.get(("python", mode, slots))
+    tool, server, mode, slots, calls, wall, util, gets, cpu, rss = line.strip().split("|")
+    rows[(tool, server, mode, slots)] = (float(util), int(gets), float(cpu))
+for (tool, server, mode, slots), (util, gets, cpu) in rows.items():
+    peer = rows.get(("python", server, mode, slots))
     if tool == "campaign" and peer:
-        print(f"{mode} {slots} slots: utilisation {util:.3f} vs {peer[0]:.3f} ({util / peer[0]:.2f}x); "
-              f"CPU per call {cpu / peer[1]:.2f}x of python")'
+        polls = f"{gets} / {peer[1]} = {gets / peer[1]:.2f}x" if peer[1] else "-"
+        print(f"| {server} | {mode} | {slots} | {util:.3f} / {peer[0]:.3f} = {util / peer[0]:.2f}x | {polls} | "
+              f"{cpu / peer[2]:.2f}x |")'
 
 [ "$MEMORY" = 1 ] || exit 0
 # Memory against campaign size: the same 20 s of dialling (50 ms calls, 50 slots) on a 1,000-job and a
@@ -159,7 +184,7 @@ for jobs in 1000 100000; do
         --db "$db" --api-url "$URL" --max-parallel 50 --poll-interval 20ms --max-attempts 1 --grace-period 2s \
         >"$WORK/mem-$jobs.log" 2>&1 || true
     read -r wall user sys rss_kb < <(tail -1 "$WORK/time.txt")
-    read -r placed busy < <(curl -s "$URL/_sim/ledger" | busy_seconds)
+    read -r placed busy gets < <(curl -s "$URL/_sim/ledger" | busy_seconds)
     stop_sim
     echo "| $jobs | $imported | $placed | $((rss_kb / 1024)) |"
 done

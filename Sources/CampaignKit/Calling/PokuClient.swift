@@ -63,6 +63,10 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
         httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(
             1, configuration.maxConnections)
+        // Against a server that writes head and body apart, a reused connection would otherwise wait
+        // about 40 ms per answer for our delayed ACK (see QuickAckHandler).
+        httpConfiguration.http1_1ConnectionDebugInitializer = { QuickAckHandler.install(on: $0) }
+        httpConfiguration.http2ConnectionDebugInitializer = { QuickAckHandler.install(on: $0) }
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
     }
 
