@@ -1,4 +1,3 @@
-import CampaignKit
 import Foundation
 import NIOCore
 import Testing

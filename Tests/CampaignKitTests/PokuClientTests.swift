@@ -1,4 +1,4 @@
-import CampaignKit
+@testable import CampaignKit
 import Foundation
 import PokuSimulator
 import Testing

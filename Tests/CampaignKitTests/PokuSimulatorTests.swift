@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import CampaignKit
+@testable import CampaignKit
 import Foundation
 import NIOCore
 import PokuSimulator

@@ -1,4 +1,4 @@
-import CampaignKit
+@testable import CampaignKit
 import Testing
 
 /// The formula guard of the results CSV, on single values and on stored records.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CampaignKit
+@testable import CampaignKit
 import Foundation
 import Testing
 

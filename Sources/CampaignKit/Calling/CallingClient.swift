@@ -14,15 +14,15 @@ public protocol CallingClient: Sendable {
 
 /// The body of POST /calls (docs/poku-api.md). Unset optional fields are omitted from the JSON.
 public struct CallRequest: Sendable, Equatable, Codable {
-    public var prompt: String
-    public var to: String
-    public var from: String?
-    public var transferTo: String?
-    public var language: String?
-    public var voice: String?
-    public var waitForCallEnd: Bool?
+    var prompt: String
+    var to: String
+    var from: String?
+    var transferTo: String?
+    var language: String?
+    var voice: String?
+    var waitForCallEnd: Bool?
 
-    public init(
+    init(
         prompt: String, to: String, from: String? = nil, transferTo: String? = nil, language: String? = nil,
         voice: String? = nil, waitForCallEnd: Bool? = nil
     ) {
@@ -38,13 +38,13 @@ public struct CallRequest: Sendable, Equatable, Codable {
 
 /// What a call produced when it ended with a result (a `completionEvent`, or the answer of a
 /// `waitForCallEnd` POST).
-public struct CallCompletion: Sendable, Equatable {
-    public var summary: String?
-    public var recordingURL: String?
+struct CallCompletion: Sendable, Equatable {
+    var summary: String?
+    var recordingURL: String?
     /// The whole JSON object as received, unknown fields included.
-    public var rawJSON: String
+    var rawJSON: String
 
-    public init(summary: String?, recordingURL: String?, rawJSON: String) {
+    init(summary: String?, recordingURL: String?, rawJSON: String) {
         self.summary = summary
         self.recordingURL = recordingURL
         self.rawJSON = rawJSON
@@ -53,12 +53,12 @@ public struct CallCompletion: Sendable, Equatable {
 
 /// The answer to POST /calls.
 public struct PlacedCall: Sendable, Equatable {
-    public var interactionID: String
+    var interactionID: String
     /// Present only for `waitForCallEnd` calls.
-    public var completion: CallCompletion?
-    public var rawJSON: String
+    var completion: CallCompletion?
+    var rawJSON: String
 
-    public init(interactionID: String, completion: CallCompletion?, rawJSON: String) {
+    init(interactionID: String, completion: CallCompletion?, rawJSON: String) {
         self.interactionID = interactionID
         self.completion = completion
         self.rawJSON = rawJSON
@@ -67,16 +67,16 @@ public struct PlacedCall: Sendable, Equatable {
 
 /// The answer to GET /interactions/{id}/status.
 public struct CallStatusReport: Sendable, Equatable {
-    public enum State: Sendable, Equatable {
+    enum State: Sendable, Equatable {
         case pending
         /// Ended; `nil` completion means the call produced no result (no answer, or the window expired).
         case ended(CallCompletion?)
     }
 
-    public var state: State
-    public var rawJSON: String
+    var state: State
+    var rawJSON: String
 
-    public init(state: State, rawJSON: String) {
+    init(state: State, rawJSON: String) {
         self.state = state
         self.rawJSON = rawJSON
     }

@@ -15,19 +15,19 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
 {
     /// Where and how to talk to the API.
     public struct Configuration: Sendable {
-        public var baseURL: URL
+        var baseURL: URL
         /// Deadline for a status request or an asynchronous POST.
-        public var requestTimeout: Duration
+        var requestTimeout: Duration
         /// Deadline for a `waitForCallEnd` POST: the API holds it for up to ~10 minutes.
-        public var waitForCallEndTimeout: Duration
+        var waitForCallEndTimeout: Duration
         /// How long establishing a connection may take before the request counts as never sent.
-        public var connectTimeout: Duration
+        var connectTimeout: Duration
         /// Connections kept to the API at once. Each call in flight can hold one (a `waitForCallEnd`
         /// POST for minutes), so this must be at least the dispatcher's `--max-parallel` plus polls;
         /// requests beyond it wait in the pool, unsent.
-        public var maxConnections: Int
+        var maxConnections: Int
         /// The clock an HTTP-date `Retry-After` is measured against; injectable for tests.
-        public var now: @Sendable () -> Date
+        var now: @Sendable () -> Date
 
         public init(
             baseURL: URL, requestTimeout: Duration = .seconds(30), waitForCallEndTimeout: Duration = .seconds(11 * 60),
@@ -43,7 +43,7 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         }
     }
 
-    public let configuration: Configuration
+    let configuration: Configuration
     private let apiKey: String
     private let redactor: SecretRedactor
     private let http: HTTPClient

@@ -2,19 +2,19 @@ import Foundation
 
 /// Reads a `Retry-After` header (RFC 9110 §10.2.3) in both of its forms, relative to a given
 /// "now" so that tests of the HTTP-date form are exact.
-public enum RetryAfter {
+enum RetryAfter {
     /// The longest wait a run honours by pausing. A server asking for more (hours, or a date years
     /// ahead) is not pausing a campaign but stopping it: the dispatcher stops the run and says so,
     /// rather than parking jobs for a time nobody will be there.
-    public static let longestPause: Duration = .seconds(3600)
+    static let longestPause: Duration = .seconds(3600)
 
     /// Every wait is capped here, far beyond `longestPause`, so that no value a server sends (a
     /// 30-digit number, a date in the year 99999) overflows a `Duration` or a `Date`.
-    public static let cap: Duration = .seconds(100 * 365 * 86400)
+    static let cap: Duration = .seconds(100 * 365 * 86400)
 
     /// The wait the header asks for, at most `cap`; `nil` when absent or unreadable. A date in the
     /// past means 0.
-    public static func parse(_ value: String?, now: Date) -> Duration? {
+    static func parse(_ value: String?, now: Date) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         if value.allSatisfy(\.isASCII), value.allSatisfy(\.isNumber) {
             guard let seconds = Int64(value), seconds < cap.components.seconds else { return cap }

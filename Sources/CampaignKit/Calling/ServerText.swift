@@ -3,15 +3,15 @@ import Foundation
 /// Text that came from the API (error messages, summaries, ids, status words) made safe to print and
 /// store: a server, or a stranger's words in a call summary, must not be able to send terminal escape
 /// sequences to the user's screen or forge lines in a log.
-public enum ServerText {
+enum ServerText {
     /// For text shown on one line (an error, an id): every control character (C0, DEL, C1) becomes a space.
-    public static func line(_ text: String) -> String {
+    static func line(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? " " : $0 }))
     }
 
     /// For text that may span lines (a call summary): TAB and LF stay, every other control character goes.
-    public static func text(_ text: String) -> String {
+    static func text(_ text: String) -> String {
         func drop(_ scalar: Unicode.Scalar) -> Bool { isControl(scalar) && scalar != "\t" && scalar != "\n" }
         guard text.unicodeScalars.contains(where: drop) else { return text }
         return String(String.UnicodeScalarView(text.unicodeScalars.filter { !drop($0) }))

@@ -7,10 +7,10 @@ public enum DemoCampaign {
     public static let name = "dinner"
 
     /// examples/dinner/contacts.csv as built into the binary.
-    public static var contactsCSV: String { String(cString: campaign_demo_contacts_csv()) }
+    static var contactsCSV: String { String(cString: campaign_demo_contacts_csv()) }
 
     /// examples/dinner/prompt.txt as built into the binary.
-    public static var prompt: String { String(cString: campaign_demo_prompt_txt()) }
+    static var prompt: String { String(cString: campaign_demo_prompt_txt()) }
 
     /// Writes the example files into `folder` and returns the import of them.
     public static func importRequest(in folder: URL) throws(ReportError) -> ImportRequest {

@@ -9,11 +9,11 @@ import Foundation
 /// admitted depends on its local wall time alone (date and minute), never on the machine's zone.
 public struct CallingWindow: Sendable, Equatable {
     /// The hours of the week; an instant inside any of them is inside the window.
-    public var hours: [Hours]
+    var hours: [Hours]
     /// Local dates on which no call starts, whatever the hours say.
     public var skipDates: Set<LocalDate>
 
-    public init(hours: [Hours], skipDates: Set<LocalDate> = []) {
+    init(hours: [Hours], skipDates: Set<LocalDate> = []) {
         self.hours = hours
         self.skipDates = skipDates
     }
@@ -26,16 +26,16 @@ public struct CallingWindow: Sendable, Equatable {
     }
 
     /// Hours on some days of the week, read on the recipient's wall clock.
-    public struct Hours: Sendable, Equatable {
+    struct Hours: Sendable, Equatable {
         /// The days on which the hours open. A range spanning midnight runs on into the next day, whatever it is.
-        public var days: Set<LocalDate.Weekday>
+        var days: Set<LocalDate.Weekday>
         /// Minutes after local midnight when the hours open.
-        public var startMinute: Int
+        var startMinute: Int
         /// Minutes after local midnight when they close (exclusive). Smaller than `startMinute` for hours that
         /// span midnight.
-        public var endMinute: Int
+        var endMinute: Int
 
-        public init(days: Set<LocalDate.Weekday>, startMinute: Int, endMinute: Int) {
+        init(days: Set<LocalDate.Weekday>, startMinute: Int, endMinute: Int) {
             self.days = days
             self.startMinute = startMinute
             self.endMinute = endMinute
@@ -63,7 +63,7 @@ public struct CallingWindow: Sendable, Equatable {
     }
 
     /// True when a call may start at `instant` in `zone`.
-    public func admits(_ instant: Date, in zone: TimeZone) -> Bool {
+    func admits(_ instant: Date, in zone: TimeZone) -> Bool {
         admits(wallSecond: Self.wallSeconds(of: instant, in: zone))
     }
 
@@ -75,7 +75,7 @@ public struct CallingWindow: Sendable, Equatable {
     /// set back before it, the window opens when the clock reads the opening time the second time, not at
     /// the first (past) one. Worked from the zone's offsets rather than `Calendar`'s "start of day", which a
     /// day that starts twice (Havana falls back at midnight) or late (springs forward at midnight) misleads.
-    public func nextAllowedStart(at instant: Date, in zone: TimeZone) -> Date {
+    func nextAllowedStart(at instant: Date, in zone: TimeZone) -> Date {
         if admits(instant, in: zone) { return instant }
         // Whether an instant is admitted depends on its wall time only, and on the wall clock the window only
         // opens at an opening time of its hours or at a midnight (a skipped date ends, a weekday begins).

@@ -8,17 +8,17 @@ import Foundation
 /// those refused before a call existed. A job over a limit waits until the limit allows it; it is not failed.
 public struct ContactPressure: Sendable, Equatable {
     public struct Cap: Sendable, Equatable {
-        public var calls: Int
-        public var period: Duration
+        var calls: Int
+        var period: Duration
 
-        public init(calls: Int, period: Duration) {
+        init(calls: Int, period: Duration) {
             self.calls = calls
             self.period = period
         }
     }
 
-    public var cap: Cap?
-    public var minGap: Duration?
+    var cap: Cap?
+    var minGap: Duration?
 
     public init(cap: Cap? = nil, minGap: Duration? = nil) {
         self.cap = cap
@@ -26,11 +26,11 @@ public struct ContactPressure: Sendable, Equatable {
     }
 
     /// How far back the starts of a number matter.
-    public var lookBack: Duration { max(cap?.period ?? .zero, minGap ?? .zero) }
+    var lookBack: Duration { max(cap?.period ?? .zero, minGap ?? .zero) }
 
     /// `nil` when a call to a number may start at `now`, else the earliest instant it may; `starts` are the
     /// number's call starts within `lookBack` of `now`, in any order.
-    public func until(starts: [Date], now: Date) -> Date? {
+    func until(starts: [Date], now: Date) -> Date? {
         var earliest = now
         let newestFirst = starts.sorted(by: >)
         if let minGap, let last = newestFirst.first {

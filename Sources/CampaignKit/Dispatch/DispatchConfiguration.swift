@@ -3,43 +3,43 @@ import Foundation
 /// Everything `campaign run` lets the user choose about how calls are placed and followed.
 public struct DispatchConfiguration: Sendable {
     /// Calls in flight at most (placed and not yet ended).
-    public var maxParallel: Int
+    var maxParallel: Int
     /// Wait between two status polls of one call; jittered by `pollJitter` so calls placed together
     /// do not poll together.
-    public var pollInterval: Duration
-    public var pollJitter: Double
+    var pollInterval: Duration
+    var pollJitter: Double
     /// Place calls with `waitForCallEnd` (the POST answers when the call has ended) instead of polling.
-    public var waitForCallEnd: Bool
-    public var retry: RetryPolicy
-    public var outcomeRules: OutcomeRules
+    var waitForCallEnd: Bool
+    var retry: RetryPolicy
+    var outcomeRules: OutcomeRules
     /// When calls may start in the recipient's zone; `nil`: any time.
     public var window: CallingWindow?
     /// The zone of recipients whose row and campaign name none (the run's `--timezone`). `nil`: with a
     /// window, such a job is not called (never the machine's zone: a container's UTC is nobody's morning).
     public var defaultTimeZone: TimeZone?
     /// Cap on call starts; `nil`: as fast as slots free up.
-    public var rate: RatePacer?
+    var rate: RatePacer?
     /// Return instead of sleeping when only retries or windows are left to wait for.
-    public var noWait: Bool
+    var noWait: Bool
     /// How long in-flight calls are still followed after a stop is asked for.
-    public var gracePeriod: Duration
+    var gracePeriod: Duration
     /// Pause of the whole pool after a 429/503 that gave no Retry-After.
-    public var rateLimitPause: Duration
+    var rateLimitPause: Duration
     /// First back-off after a request that never left (connection refused…); doubles with each in a row.
-    public var connectBackoff: Duration
+    var connectBackoff: Duration
     /// Consecutive 5xx/connection failures that open the circuit breaker.
-    public var breakerThreshold: Int
+    var breakerThreshold: Int
     /// How long an open breaker stops placements before one probe call is tried.
-    public var breakerCooldown: Duration
+    var breakerCooldown: Duration
     /// How long a placed call is followed at most (from its intent): a status that stays `pending`, or an
     /// endpoint failing for ever, must not hold a slot for ever. Past it the job becomes `unknown` with its
     /// interactionId and a review reason; the call is never redialled.
     public var maxCallDuration: Duration = .seconds(30 * 60)
     /// POSTs in a row rejected with the same status and message that stop the run (a campaign-wide cause).
-    public var repeatedRejectionLimit = 3
+    var repeatedRejectionLimit = 3
     /// With `noWait`, a pause (Retry-After, the breaker, `--rate`) longer than this with nothing in flight
     /// ends the run like a wait for a retry does.
-    public var noWaitPauseLimit: Duration = .seconds(60)
+    var noWaitPauseLimit: Duration = .seconds(60)
     /// Per-number caps and gaps across every campaign (`--max-calls-per-number`, `--min-gap`); `nil`: none.
     public var pressure: ContactPressure?
     /// No call starts at or after it (`--until`); calls in flight are still followed to their end.

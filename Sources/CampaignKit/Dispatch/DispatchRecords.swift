@@ -2,40 +2,40 @@ import Foundation
 
 /// A queued job the dispatcher may dial next, with everything its POST needs.
 public struct DueJob: Sendable, Equatable {
-    public var id: Int64
-    public var phone: String
+    var id: Int64
+    var phone: String
     /// Attempts already used (before this one).
-    public var attempts: Int
+    var attempts: Int
     /// The request body, with row overrides applied over the campaign defaults.
-    public var request: CallRequest
+    var request: CallRequest
     /// The recipient's IANA zone: the row's, else the campaign's; `nil` leaves it to the run's default.
-    public var timeZone: String?
+    var timeZone: String?
 }
 
 /// What one claim took from the queue, in one transaction.
 public struct Claim: Sendable, Equatable {
     /// Jobs whose intent is committed: each must now be placed (or its intent answered otherwise).
-    public var started: [StartedJob] = []
+    var started: [StartedJob] = []
     /// Jobs outside their calling window, left queued until the date given.
-    public var postponed: [PostponedJob] = []
+    var postponed: [PostponedJob] = []
     /// For each result recorded first, in order: written, or refused because its job had changed.
-    public var recorded: [GuardedWrite] = []
+    var recorded: [GuardedWrite] = []
     /// When the next queued job is due after the claim (`distantPast`: one is due now); `nil` when none is
     /// queued.
-    public var nextDue: Date?
+    var nextDue: Date?
 }
 
-public struct StartedJob: Sendable, Equatable {
-    public var job: DueJob
-    public var intent: AttemptIntent
+struct StartedJob: Sendable, Equatable {
+    var job: DueJob
+    var intent: AttemptIntent
 }
 
-public struct PostponedJob: Sendable, Equatable {
-    public var job: DueJob
-    public var until: Date
-    public var reason: Reason = .window
+struct PostponedJob: Sendable, Equatable {
+    var job: DueJob
+    var until: Date
+    var reason: Reason = .window
 
-    public enum Reason: Sendable, Equatable {
+    enum Reason: Sendable, Equatable {
         /// Outside its calling window, or its zone unknown on this host.
         case window
         /// The number was called too often or too recently (`ContactPressure`), in any campaign.
@@ -45,10 +45,10 @@ public struct PostponedJob: Sendable, Equatable {
 
 /// The row written before a POST: the proof that a call may be under way.
 public struct AttemptIntent: Sendable, Equatable {
-    public var jobID: Int64
-    public var attemptID: Int64
+    var jobID: Int64
+    var attemptID: Int64
     /// The job's attempt count including this one (what retry policy counts).
-    public var attemptNumber: Int
+    var attemptNumber: Int
     /// The job's `last_attempt_at` before the intent, restored if the intent is undone.
     var previousLastAttemptAt: String?
     /// The job's `updated_at` before the intent, restored with it: an undone intent leaves no trace on the job.
@@ -61,13 +61,13 @@ public struct AttemptIntent: Sendable, Equatable {
 
 /// A placed call being followed by its interactionId.
 public struct FollowedCall: Sendable, Equatable {
-    public var jobID: Int64
-    public var attemptID: Int64
-    public var attemptNumber: Int
-    public var phone: String
-    public var interactionID: String
+    var jobID: Int64
+    var attemptID: Int64
+    var attemptNumber: Int
+    var phone: String
+    var interactionID: String
     /// When its intent was committed: `--max-call-duration` counts from here.
-    public var startedAt: Date
+    var startedAt: Date
 
     var attempt: AttemptRef { AttemptRef(jobID: jobID, attemptID: attemptID, attemptNumber: attemptNumber) }
 }
@@ -106,19 +106,19 @@ public enum EndDisposition: Sendable, Equatable {
 }
 
 /// A call's end as the dispatcher records it: the attempt's result and the job's next state.
-public struct CallEnd: Sendable, Equatable {
-    public var jobID: Int64
-    public var attemptID: Int64
+struct CallEnd: Sendable, Equatable {
+    var jobID: Int64
+    var attemptID: Int64
     /// The job's attempt count this call was placed as (the guard of every write about it).
-    public var attemptNumber: Int
-    public var result: EndedCall
-    public var disposition: EndDisposition
-    public var at: Date
+    var attemptNumber: Int
+    var result: EndedCall
+    var disposition: EndDisposition
+    var at: Date
     /// The POST's answer when it came only at the call's end (`waitForCallEnd`): recorded with the end, so
     /// the job goes from `dialing` to its end state in one commit.
-    public var placed: PlacedAnswer?
+    var placed: PlacedAnswer?
 
-    public init(
+    init(
         jobID: Int64, attemptID: Int64, attemptNumber: Int, result: EndedCall, disposition: EndDisposition, at: Date,
         placed: PlacedAnswer? = nil
     ) {
@@ -133,24 +133,24 @@ public struct CallEnd: Sendable, Equatable {
 }
 
 /// The answer to a POST: the call's interactionId and the JSON as received.
-public struct PlacedAnswer: Sendable, Equatable {
-    public var interactionID: String
-    public var rawJSON: String?
+struct PlacedAnswer: Sendable, Equatable {
+    var interactionID: String
+    var rawJSON: String?
 
-    public init(interactionID: String, rawJSON: String?) {
+    init(interactionID: String, rawJSON: String?) {
         self.interactionID = interactionID
         self.rawJSON = rawJSON
     }
 }
 
 /// The result fields of an ended call.
-public struct EndedCall: Sendable, Equatable {
-    public var outcome: String
-    public var summary: String?
-    public var recordingURL: String?
-    public var rawJSON: String?
+struct EndedCall: Sendable, Equatable {
+    var outcome: String
+    var summary: String?
+    var recordingURL: String?
+    var rawJSON: String?
 
-    public init(outcome: String, summary: String?, recordingURL: String?, rawJSON: String?) {
+    init(outcome: String, summary: String?, recordingURL: String?, rawJSON: String?) {
         self.outcome = outcome
         self.summary = summary
         self.recordingURL = recordingURL
@@ -163,15 +163,15 @@ public struct JobCounts: Sendable, Equatable {
     /// By the status's stored text (`JobStatus.rawValue`).
     public var byStatus: [String: Int] = [:]
 
-    public init(byStatus: [String: Int] = [:]) { self.byStatus = byStatus }
+    init(byStatus: [String: Int] = [:]) { self.byStatus = byStatus }
 
-    public subscript(status: JobStatus) -> Int { byStatus[status.rawValue] ?? 0 }
+    subscript(status: JobStatus) -> Int { byStatus[status.rawValue] ?? 0 }
     public var total: Int { byStatus.values.reduce(0, +) }
     public var queued: Int { self[.queued] }
-    public var completed: Int { self[.completed] }
+    var completed: Int { self[.completed] }
     public var failed: Int { self[.failed] }
     public var unknown: Int { self[.unknown] }
-    public var active: Int { self[.dialing] + self[.inProgress] }
+    var active: Int { self[.dialing] + self[.inProgress] }
     /// Jobs in an end state: nothing more will happen to them without a person.
     public var finished: Int { JobStatus.allCases.filter(\.isFinal).reduce(0) { $0 + self[$1] } }
 }
@@ -188,7 +188,7 @@ public enum ResolveAction: String, Sendable {
 /// path (`CampaignStore.record(_:)`, or first in a claim's transaction), each as a compare-and-set on the
 /// job's status, attempt count and latest attempt.
 public struct AttemptResult: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
         /// The call ended: a followed call, or the POST's answer at the call's end (`waitForCallEnd`).
         case ended(CallEnd)
         /// The API refused the call (400, 422, …): none was placed; the job fails with the API's message.
@@ -205,18 +205,18 @@ public struct AttemptResult: Sendable, Equatable {
         case needsReview(FollowedCall, httpStatus: Int?, reason: String)
     }
 
-    public var kind: Kind
+    var kind: Kind
     /// When it happened (the time written).
-    public var at: Date
+    var at: Date
 
-    public init(_ kind: Kind, at: Date) {
+    init(_ kind: Kind, at: Date) {
         self.kind = kind
         self.at = at
     }
 
-    public static func ended(_ end: CallEnd) -> AttemptResult { AttemptResult(.ended(end), at: end.at) }
+    static func ended(_ end: CallEnd) -> AttemptResult { AttemptResult(.ended(end), at: end.at) }
 
-    public var jobID: Int64 {
+    var jobID: Int64 {
         switch kind {
         case .ended(let end): end.jobID
         case .rejected(let intent, _, _), .notPlaced(let intent, _, _, _), .unknown(let intent, _, _),

@@ -47,13 +47,13 @@ public struct DurationParser: Sendable {
 
 /// A duration the user wrote that is not one, or is out of the flag's range.
 public struct DurationParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var text: String
+    var text: String
     /// The flag, when the value was read for one.
-    public var option: String?
+    var option: String?
     /// The durations the flag accepts, when it has bounds.
-    public var range: ClosedRange<Duration>?
+    var range: ClosedRange<Duration>?
 
-    public init(text: String, option: String? = nil, range: ClosedRange<Duration>? = nil) {
+    init(text: String, option: String? = nil, range: ClosedRange<Duration>? = nil) {
         self.text = text
         self.option = option
         self.range = range

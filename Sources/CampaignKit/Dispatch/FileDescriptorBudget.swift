@@ -6,11 +6,11 @@ import Foundation
 public enum FileDescriptorBudget {
     /// Descriptors a run holds whatever its parallelism: stdio, the database and its WAL, shared memory
     /// and lock files, each event loop's epoll, eventfd and timerfd, a few transient ones, with room to spare.
-    public static var baseline: Int { 64 + 4 * ProcessInfo.processInfo.activeProcessorCount }
+    static var baseline: Int { 64 + 4 * ProcessInfo.processInfo.activeProcessorCount }
 
     /// What `maxParallel` calls need: one connection each (`descriptorsPerCall` 2 when the simulator runs
     /// in this process and holds the other end), 8 more for polls that overlap a slot's next POST.
-    public static func needed(maxParallel: Int, descriptorsPerCall: Int) -> Int {
+    static func needed(maxParallel: Int, descriptorsPerCall: Int) -> Int {
         baseline + (maxParallel + 8) * descriptorsPerCall
     }
 
@@ -38,10 +38,10 @@ public enum FileDescriptorBudget {
 
 /// `--max-parallel` needs more open files than this process may have.
 public struct FileDescriptorLimitError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var maxParallel: Int
-    public var needed: Int
-    public var limit: Int
-    public var fits: Int
+    var maxParallel: Int
+    var needed: Int
+    var limit: Int
+    var fits: Int
 
     public var description: String {
         let advice =

@@ -1,5 +1,5 @@
 /// A job's status, stored as its raw text in `jobs.status` (the schema's CHECK lists exactly these).
-public enum JobStatus: String, Sendable, CaseIterable, Codable {
+enum JobStatus: String, Sendable, CaseIterable, Codable {
     /// Waiting to be called (now, or at `next_attempt_at`).
     case queued
     /// Its intent is committed and its POST may be under way: a call may be ringing.
@@ -16,7 +16,7 @@ public enum JobStatus: String, Sendable, CaseIterable, Codable {
     case suppressed
 
     /// Nothing more happens to a job in these without a person.
-    public var isFinal: Bool {
+    var isFinal: Bool {
         switch self {
         case .completed, .failed, .unknown, .cancelled, .suppressed: true
         case .queued, .dialing, .inProgress: false
@@ -25,7 +25,7 @@ public enum JobStatus: String, Sendable, CaseIterable, Codable {
 }
 
 /// An attempt's state, stored as its raw text in `attempts.state` (the schema's CHECK lists exactly these).
-public enum AttemptState: String, Sendable, CaseIterable, Codable {
+enum AttemptState: String, Sendable, CaseIterable, Codable {
     /// The intent, committed before the POST.
     case dialing
     /// The POST answered with an interactionId.

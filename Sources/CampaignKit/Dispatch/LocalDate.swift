@@ -7,12 +7,12 @@ import Foundation
 /// can find an instant's local date from its wall-clock seconds with integer arithmetic alone.
 public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Days since 1970-01-01 (negative before it).
-    public let dayNumber: Int
+    let dayNumber: Int
 
-    public init(dayNumber: Int) { self.dayNumber = dayNumber }
+    init(dayNumber: Int) { self.dayNumber = dayNumber }
 
     /// `nil` unless `month` and `day` name a real date of `year` (1...9999).
-    public init?(year: Int, month: Int, day: Int) {
+    init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
             (1...Self.daysIn(month: month, year: year)).contains(day)
         else { return nil }
@@ -26,7 +26,7 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Reads exactly `YYYY-MM-DD`; `nil` for anything else, or a date that does not exist (`2026-02-30`).
-    public init?(parsing text: String) {
+    init?(parsing text: String) {
         let fields = text.split(separator: "-", omittingEmptySubsequences: false)
         guard fields.count == 3, fields[0].count == 4, fields[1].count == 2, fields[2].count == 2,
             fields.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
@@ -36,13 +36,13 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// The day of the week.
-    public var weekday: Weekday {
+    var weekday: Weekday {
         // 1970-01-01 was a Thursday.
         Weekday(rawValue: dayNumber - CallingWindow.floorDivide(dayNumber + 3, 7) * 7 + 3)!
     }
 
     /// Year, month and day (civil from days, the inverse of `init(year:month:day:)`).
-    public var components: (year: Int, month: Int, day: Int) {
+    var components: (year: Int, month: Int, day: Int) {
         let shifted = dayNumber + 719_468
         let era = CallingWindow.floorDivide(shifted, 146_097)
         let dayOfEra = shifted - era * 146_097
@@ -73,14 +73,14 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// A day of the week, Monday first (ISO 8601).
-    public enum Weekday: Int, CaseIterable, Sendable, Comparable, CustomStringConvertible {
+    enum Weekday: Int, CaseIterable, Sendable, Comparable, CustomStringConvertible {
         case monday, tuesday, wednesday, thursday, friday, saturday, sunday
 
         /// The three-letter names `--window` accepts (in any case).
-        public static let names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        static let names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
         /// Reads `Mon`…`Sun` in any case.
-        public init?(name: some StringProtocol) {
+        init?(name: some StringProtocol) {
             guard let index = Self.names.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
                 return nil
             }
@@ -88,10 +88,10 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         }
 
         /// The day before (Sunday before Monday).
-        public var previous: Weekday { Weekday(rawValue: (rawValue + 6) % 7)! }
+        var previous: Weekday { Weekday(rawValue: (rawValue + 6) % 7)! }
 
-        public var description: String { Self.names[rawValue] }
+        var description: String { Self.names[rawValue] }
 
-        public static func < (lhs: Weekday, rhs: Weekday) -> Bool { lhs.rawValue < rhs.rawValue }
+        static func < (lhs: Weekday, rhs: Weekday) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 }

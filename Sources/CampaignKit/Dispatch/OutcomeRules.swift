@@ -7,22 +7,22 @@ import Foundation
 /// defaults for an opt-out, voicemail, no answer and busy. A call that produced no result is `no_result`,
 /// which retries treat like no answer.
 public struct OutcomeRules: Sendable {
-    public static let answered = "answered"
-    public static let voicemail = "voicemail"
-    public static let noAnswer = "no_answer"
-    public static let busy = "busy"
-    public static let noResult = "no_result"
+    static let answered = "answered"
+    static let voicemail = "voicemail"
+    static let noAnswer = "no_answer"
+    static let busy = "busy"
+    static let noResult = "no_result"
     /// The person asked not to be called again: the number goes on the do-not-call list with the call's end.
-    public static let optOut = "opt_out"
+    static let optOut = "opt_out"
 
     /// One `label: regex` rule.
     public struct Rule: Sendable {
-        public var label: String
-        public var pattern: String
+        var label: String
+        var pattern: String
         let regex: NSRegularExpression
 
         /// Compiles `pattern` case-insensitively.
-        public init(label: String, pattern: String) throws {
+        init(label: String, pattern: String) throws {
             self.label = label
             self.pattern = pattern
             self.regex = try NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
@@ -34,11 +34,11 @@ public struct OutcomeRules: Sendable {
     }
 
     /// The user's rules, tried before `defaultRules`.
-    public var userRules: [Rule]
+    var userRules: [Rule]
 
     // The patterns are fixed and known to compile.
     // swift-format-ignore: NeverUseForceTry
-    public static let defaultRules: [Rule] = [
+    static let defaultRules: [Rule] = [
         // First: a summary that says the person asked not to be called is an opt-out, whatever else it says.
         try! Rule(
             label: optOut,
@@ -69,7 +69,7 @@ public struct OutcomeRules: Sendable {
     }
 
     /// Parses rules text; `file` names it in errors.
-    public init(parsing text: String, file: String) throws(OutcomeRulesError) {
+    init(parsing text: String, file: String) throws(OutcomeRulesError) {
         var rules: [Rule] = []
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -95,12 +95,12 @@ public struct OutcomeRules: Sendable {
     }
 
     /// Labels are short identifiers so they work as `--retry-on` values and CSV cells.
-    public static func isValidLabel(_ label: String) -> Bool {
+    static func isValidLabel(_ label: String) -> Bool {
         !label.isEmpty && label.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
     }
 
     /// The label of a call that ended with `completion` (`nil`: ended without a result).
-    public func label(for completion: CallCompletion?) -> String {
+    func label(for completion: CallCompletion?) -> String {
         guard let completion else { return Self.noResult }
         let summary = completion.summary ?? ""
         for rule in userRules + Self.defaultRules where rule.matches(summary) {

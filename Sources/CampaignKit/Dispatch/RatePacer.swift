@@ -2,9 +2,9 @@ import Foundation
 
 /// Spaces call starts so no more than `callsPerMinute` begin in any minute (`--rate N/min`).
 public struct RatePacer: Sendable, Equatable {
-    public var callsPerMinute: Double
+    var callsPerMinute: Double
 
-    public init(callsPerMinute: Double) {
+    init(callsPerMinute: Double) {
         self.callsPerMinute = callsPerMinute
     }
 
@@ -27,13 +27,13 @@ public struct RatePacer: Sendable, Equatable {
 
     /// Calls per minute `--rate` accepts, 1/h to 1000/s: a slower rate would space calls past any date a
     /// run can wait for, a faster one is no cap at all.
-    public static let accepted: ClosedRange<Double> = (1.0 / 60)...60_000
+    static let accepted: ClosedRange<Double> = (1.0 / 60)...60_000
 
     /// The gap between two call starts.
-    public var interval: TimeInterval { 60 / callsPerMinute }
+    var interval: TimeInterval { 60 / callsPerMinute }
 
     /// The earliest instant the next call may start, given the previous start.
-    public func nextStart(after previousStart: Date?, now: Date) -> Date {
+    func nextStart(after previousStart: Date?, now: Date) -> Date {
         guard let previousStart else { return now }
         return max(now, previousStart.addingTimeInterval(interval))
     }

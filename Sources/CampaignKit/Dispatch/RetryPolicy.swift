@@ -6,13 +6,13 @@ import Foundation
 /// source, so tests give an exact value and get an exact time back.
 public struct RetryPolicy: Sendable, Equatable {
     /// Attempts a job may use in all, the first one included.
-    public var maxAttempts: Int
+    var maxAttempts: Int
     /// The wait before the second attempt; each later wait doubles.
-    public var baseDelay: Duration
+    var baseDelay: Duration
     /// Fraction of the delay the jitter may add or remove (0.2: ±20%), so retries of a batch spread out.
-    public var jitter: Double
+    var jitter: Double
     /// Outcome labels worth another attempt.
-    public var retryableOutcomes: Set<String>
+    var retryableOutcomes: Set<String>
 
     public static let defaultRetryableOutcomes: Set<String> = [
         OutcomeRules.noAnswer, OutcomeRules.busy, OutcomeRules.noResult,
@@ -29,7 +29,7 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     /// What becomes of a job whose attempt number `attempt` (1-based) ended with `outcome`.
-    public enum Decision: Sendable, Equatable {
+    enum Decision: Sendable, Equatable {
         /// The outcome is final: the job is completed.
         case done
         /// Try again, not before this instant.
@@ -40,14 +40,14 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The decision for attempt `attempt` that ended at `end` with `outcome`; `randomUnit` is in `0..<1`
     /// (0.5 means no jitter).
-    public func nextAttempt(after end: Date, outcome: String, attempt: Int, randomUnit: Double = 0.5) -> Decision {
+    func nextAttempt(after end: Date, outcome: String, attempt: Int, randomUnit: Double = 0.5) -> Decision {
         guard retryableOutcomes.contains(outcome) else { return .done }
         guard attempt < maxAttempts else { return .exhausted }
         return .retry(at: end.addingTimeInterval(delay(afterAttempt: attempt, randomUnit: randomUnit)))
     }
 
     /// Seconds to wait after attempt `attempt`: `baseDelay * 2^(attempt-1)`, then ± jitter.
-    public func delay(afterAttempt attempt: Int, randomUnit: Double) -> TimeInterval {
+    func delay(afterAttempt attempt: Int, randomUnit: Double) -> TimeInterval {
         let exponent = Double(max(0, min(attempt - 1, 30)))
         let base = baseDelay.seconds * pow(2, exponent)
         let unit = min(max(randomUnit, 0), 1)
@@ -56,7 +56,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// No retry waits longer than this, however many attempts double the delay: a wait is a date the store
     /// writes, and it must stay one a person would still wait for.
-    public static let longestDelay: TimeInterval = 30 * 86_400
+    static let longestDelay: TimeInterval = 30 * 86_400
 
     /// Reads `--retry-on no_answer,busy,voicemail`.
     public static func outcomes(fromList text: String) throws(RetryPolicyError) -> Set<String> {

@@ -16,7 +16,7 @@ import Foundation
 /// record locks SQLite takes on the same file, so the two never interfere.) Who holds the lock is kept in the
 /// database (`run_holder`), so a refusal can name the holder whatever path either run used.
 public final class RunLock: Sendable {
-    public let path: String
+    let path: String
     private let descriptor: Int32
 
     private init(path: String, descriptor: Int32) {
@@ -74,7 +74,7 @@ public final class RunLock: Sendable {
     }
 
     /// Takes the lock of `store`'s database and records the holder.
-    public static func acquire(store: CampaignStore, now: Date = Date()) throws -> RunLock {
+    static func acquire(store: CampaignStore, now: Date = Date()) throws -> RunLock {
         let lock = try acquire(databasePath: store.path)
         try lock.recordHolder(in: store, now: now)
         return lock

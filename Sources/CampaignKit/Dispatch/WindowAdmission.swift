@@ -13,19 +13,19 @@ public protocol ClaimAdmission: Sendable {
 /// `--timezone`), else the run's `--timezone`. A job whose zone this host's zone database does not know, or
 /// that has no zone at all, is not called: it waits (`unknownZoneRecheck`) and the run reports it, because
 /// guessing a zone is how US contacts got called at 4 in the morning from a container set to UTC.
-public final class WindowAdmission: ClaimAdmission {
-    public let window: CallingWindow
-    public let runZone: TimeZone?
-    public let now: Date
+final class WindowAdmission: ClaimAdmission {
+    let window: CallingWindow
+    let runZone: TimeZone?
+    let now: Date
     /// Answers already worked out in this claim, by zone name: every job of a zone gets the same one.
     private let answers = Mutex<[String: Date?]>([:])
 
     /// How long a job whose zone is unknown waits before a run looks at it again. The zone database of a
     /// host does not change during a run; the wait keeps such a job queued (not failed) for a run on a host
     /// that knows its zone.
-    public static let unknownZoneRecheck: TimeInterval = 3600
+    static let unknownZoneRecheck: TimeInterval = 3600
 
-    public init(window: CallingWindow, runZone: TimeZone?, now: Date) {
+    init(window: CallingWindow, runZone: TimeZone?, now: Date) {
         self.window = window
         self.runZone = runZone
         self.now = now
@@ -33,16 +33,16 @@ public final class WindowAdmission: ClaimAdmission {
 
     /// The zone a job whose row and campaign name `name` is called in; `nil` when the name is unknown on this
     /// host, or when no zone is named and the run gave none.
-    public static func zone(named name: String?, runZone: TimeZone?) -> TimeZone? {
+    static func zone(named name: String?, runZone: TimeZone?) -> TimeZone? {
         guard let name else { return runZone }
         return TimeZone(identifier: name)
     }
 
-    public func until(_ job: DueJob) -> Date? { until(zoneNamed: job.timeZone) }
+    func until(_ job: DueJob) -> Date? { until(zoneNamed: job.timeZone) }
 
     /// `nil` when the job may start now, else the instant it waits for (its window's next opening, or a later
     /// look when its zone is unknown).
-    public func until(zoneNamed name: String?) -> Date? {
+    func until(zoneNamed name: String?) -> Date? {
         let key = name ?? ""
         if let known = answers.withLock({ $0[key] }) { return known }
         let answer: Date?
@@ -60,11 +60,11 @@ public final class WindowAdmission: ClaimAdmission {
 /// The zones of a campaign's queued jobs as a run would call them: the row's zone, else the campaign's.
 public struct QueuedZones: Sendable, Equatable {
     /// Queued jobs whose row and campaign name no zone.
-    public var unnamed: Int
+    var unnamed: Int
     /// Queued jobs by the zone they name.
-    public var named: [String: Int]
+    var named: [String: Int]
 
-    public init(unnamed: Int = 0, named: [String: Int] = [:]) {
+    init(unnamed: Int = 0, named: [String: Int] = [:]) {
         self.unnamed = unnamed
         self.named = named
     }
@@ -79,7 +79,7 @@ public struct QueuedZones: Sendable, Equatable {
 
 /// `--window` or `--skip-dates` without a zone for some jobs: a run refuses rather than use the machine's zone.
 public struct WindowZoneError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var jobsWithoutZone: Int
+    var jobsWithoutZone: Int
 
     public var description: String {
         "\(jobsWithoutZone) queued job(s) have no time zone (no timezone column in their row, no --timezone at "

@@ -1,6 +1,6 @@
 extension CSVReader {
     /// Splits one stored record (as `CSVRecord.raw` keeps it) into its fields.
-    public static func parseLine(_ text: String) -> [String] {
+    static func parseLine(_ text: String) -> [String] {
         var fields: [String] = []
         var text = text
         text.withUTF8 { bytes in
@@ -21,7 +21,7 @@ extension CSVReader {
     /// through here, so it sees the fields the import saw; a second, looser splitter once took a stray
     /// quote for an opening one and hid the next field from the guard. A value without doubled quotes or
     /// trailing text is handed over in place, without a copy.
-    public static func forEachValue(
+    static func forEachValue(
         _ record: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
     ) {
         let count = record.count

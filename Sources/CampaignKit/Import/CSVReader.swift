@@ -6,9 +6,9 @@ import Foundation
 /// `maxRecordBytes` (a quote that never closes turns the rest of the file into one) stops the reader
 /// with its line, so memory stays flat on malformed input too.
 public final class CSVReader {
-    public let path: String
+    let path: String
     /// The longest record read; a longer one is `CSVError.recordTooLong`.
-    public let maxRecordBytes: Int
+    let maxRecordBytes: Int
     public static let defaultMaxRecordBytes = 1 << 20
     private let handle: FileHandle
     private var buffer: [UInt8]
@@ -19,7 +19,7 @@ public final class CSVReader {
     private var checkedBOM = false
     private let chunkSize: Int
 
-    public init(path: String, chunkSize: Int = 1 << 20, maxRecordBytes: Int = defaultMaxRecordBytes)
+    init(path: String, chunkSize: Int = 1 << 20, maxRecordBytes: Int = defaultMaxRecordBytes)
         throws(CSVError)
     {
         self.path = path
@@ -38,10 +38,10 @@ public final class CSVReader {
     }
 
     /// How many bytes the reader holds at most (it grows only for a single record longer than that).
-    public var bufferCapacity: Int { buffer.count }
+    var bufferCapacity: Int { buffer.count }
 
     /// The next record, or nil at the end of the file. Empty lines are skipped.
-    public func next() throws(CSVError) -> CSVRecord? {
+    func next() throws(CSVError) -> CSVRecord? {
         while true {
             if start < end || atEOF {
                 switch try parseRecord() {

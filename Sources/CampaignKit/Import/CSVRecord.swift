@@ -3,26 +3,26 @@ import Foundation
 /// One record of a CSV file.
 public struct CSVRecord: Sendable {
     /// The physical line (1-based) where the record starts.
-    public var line: Int
-    public var fields: [String]
+    var line: Int
+    var fields: [String]
     /// The record's text as it stood in the file, without its line ending.
-    public var raw: String
+    var raw: String
     /// A defect confined to this record (a quote in the wrong place); the record is rejected.
-    public var problem: String?
+    var problem: String?
     /// The first C0 control character (other than tab, CR, LF) in a value; the record is rejected.
-    public var controlCharacter: ControlCharacter?
+    var controlCharacter: ControlCharacter?
 
     /// Where a control character stands: a NUL cuts C strings short, an escape sequence rewrites a terminal,
     /// so neither may reach a prompt, the database or a report.
     public struct ControlCharacter: Sendable, Equatable {
         /// The field's position (0-based).
-        public var field: Int
+        var field: Int
         /// The physical line (1-based) and the column on it (1-based, in Unicode scalars).
-        public var line: Int
-        public var column: Int
-        public var value: UInt8
+        var line: Int
+        var column: Int
+        var value: UInt8
 
-        public init(field: Int, line: Int, column: Int, value: UInt8) {
+        init(field: Int, line: Int, column: Int, value: UInt8) {
             self.field = field
             self.line = line
             self.column = column
@@ -36,7 +36,7 @@ public struct CSVRecord: Sendable {
 
         /// Whether `byte` is a C0 control character a value may not hold (tab, CR and LF may stand in text).
         @inline(__always)
-        public static func isRefused(_ byte: UInt8) -> Bool {
+        static func isRefused(_ byte: UInt8) -> Bool {
             byte < 0x20 && byte != 9 && byte != 10 && byte != 13
         }
     }

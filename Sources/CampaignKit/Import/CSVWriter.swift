@@ -1,9 +1,9 @@
 import Foundation
 
 /// Writes RFC 4180 records: fields quoted only when they need it, line ends CRLF.
-public enum CSVWriter {
+enum CSVWriter {
     /// One field, quoted if it holds a comma, quote, CR or LF (or leading/trailing spaces).
-    public static func field(_ text: String) -> String {
+    static func field(_ text: String) -> String {
         var needsQuotes = false
         for byte in text.utf8
         where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 10 || byte == 13 {
@@ -20,7 +20,7 @@ public enum CSVWriter {
     }
 
     /// One record without its line end.
-    public static func record(_ fields: [String]) -> String {
+    static func record(_ fields: [String]) -> String {
         fields.map(field).joined(separator: ",")
     }
 }

@@ -2,11 +2,11 @@ import Foundation
 
 /// The per-call settings a campaign sets as defaults and a row may override.
 public struct CallOptions: Sendable, Equatable {
-    public var language: String?
-    public var voice: String?
-    public var from: String?
-    public var transferTo: String?
-    public var timezone: String?
+    var language: String?
+    var voice: String?
+    var from: String?
+    var transferTo: String?
+    var timezone: String?
 
     public init(
         language: String? = nil, voice: String? = nil, from: String? = nil, transferTo: String? = nil,
@@ -20,24 +20,24 @@ public struct CallOptions: Sendable, Equatable {
     }
 
     /// The CSV columns that override a campaign default for one row.
-    public enum Column: String, CaseIterable, Sendable {
+    enum Column: String, CaseIterable, Sendable {
         case language, voice, from
         case transferTo = "transfer_to"
         case timezone
     }
 
     /// Languages the API accepts (docs/poku-api.md, "Languages and destinations").
-    public static let languages: Set<String> = [
+    static let languages: Set<String> = [
         "en-US", "de-DE", "es-ES", "hi-IN", "fr-FR", "ja-JP", "pt-PT", "zh-CN", "ru-RU", "it-IT", "ko-KR", "nl-NL",
         "pl-PL", "tr-TR", "vi-VN", "ro-RO", "bg-BG", "ca-ES", "th-TH", "da-DK", "fi-FI", "el-GR", "hu-HU", "id-ID",
         "no-NO", "sk-SK", "sv-SE", "lt-LT", "lv-LV", "cs-CZ", "ms-MY", "af-ZA", "ar-SA", "az-AZ", "bs-BA", "cy-GB",
         "fa-IR", "fil-PH", "gl-ES", "he-IL", "hr-HR", "hy-AM", "is-IS", "kk-KZ", "kn-IN", "mk-MK", "mr-IN", "ne-NP",
         "sl-SI", "sr-RS", "sw-KE", "ta-IN", "ur-IN", "yue-CN", "uk-UA",
     ]
-    public static let voices: Set<String> = ["male", "female"]
+    static let voices: Set<String> = ["male", "female"]
 
     /// Checks one value of an override column; returns the value to store or what is wrong with it.
-    public static func validate(
+    static func validate(
         _ column: Column, _ raw: String, phones: PhoneNormalizer
     ) -> Result<String, OptionProblem> {
         let value = raw.trimmingSpaces
@@ -71,5 +71,5 @@ public struct CallOptions: Sendable, Equatable {
 /// What is wrong with one option value.
 public struct OptionProblem: Error, Equatable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    init(_ description: String) { self.description = description }
 }

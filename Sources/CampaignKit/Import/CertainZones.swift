@@ -6,15 +6,15 @@ import Synchronization
 /// database lists for the country (`zone1970.tab`) keeps the same local time from now on. France, Japan,
 /// Germany (Berlin, and Büsingen on Zurich's time, which agree) get a zone; the US, Canada, Brazil, Australia,
 /// Russia, Spain (the Canaries) do not, and then nothing is guessed.
-public final class CertainZones: Sendable {
+final class CertainZones: Sendable {
     /// Country → its one zone, for the countries where that is certain.
     let zones: [String: String]
 
-    public static let shared = CertainZones(
+    static let shared = CertainZones(
         table: (ProcessInfo.processInfo.environment["TZDIR"] ?? "/usr/share/zoneinfo") + "/zone1970.tab")
 
     /// Reads `table` (zone1970.tab's format: countries, coordinates, zone); no table, no zones: nothing is guessed.
-    public init(table path: String, now: Date = Date()) {
+    init(table path: String, now: Date = Date()) {
         // Each country's zones, the ones the table lists it first for (its own) ahead of the others.
         var byCountry: [String: [String]] = [:]
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
@@ -43,7 +43,7 @@ public final class CertainZones: Sendable {
     /// A calling code one region uses (+33, +81) gives the region at once; a shared one is read from the number
     /// itself: NANP (+1) by its area code, which belongs to one region, the others (+7, +44, …) number by number.
     /// Answers are kept, so an import of 100,000 US numbers parses one number per area code.
-    public func zone(forE164 number: String) -> String? {
+    func zone(forE164 number: String) -> String? {
         let key = Self.regionKey(number)
         if let key, let known = answers.withLock({ $0[key] }) { return known }
         var region = [CChar](repeating: 0, count: 3)

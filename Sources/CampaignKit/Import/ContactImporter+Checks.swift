@@ -1,7 +1,7 @@
 /// The checks an import makes before it reads a row: the options, the header, and a campaign that exists.
 extension ContactImporter {
     /// The header names that mark the phone column, in order of preference.
-    public static let phoneColumnNames = ["phone", "phone_number", "phone number", "number", "to"]
+    static let phoneColumnNames = ["phone", "phone_number", "phone number", "number", "to"]
 
     /// The position of the phone column found by name in `header`, by `phoneColumnNames` preference.
     static func namedPhoneColumn(_ header: [String]) -> Int? {

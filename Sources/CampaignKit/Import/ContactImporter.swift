@@ -3,8 +3,8 @@ import Foundation
 /// Reads a contacts file, validates every row, and stores the jobs: all of them or, by default,
 /// none if any row is rejected.
 public struct ContactImporter {
-    public let store: CampaignStore
-    public let now: Date
+    let store: CampaignStore
+    let now: Date
 
     public init(store: CampaignStore, now: Date = Date()) {
         self.store = store
@@ -13,7 +13,7 @@ public struct ContactImporter {
 
     /// The `--suppress` lists of a request, read and, unless it is a dry run, saved.
     public struct SuppressionLists: Sendable {
-        public var files: [(path: String, numbers: [String])] = []
+        var files: [(path: String, numbers: [String])] = []
         /// What saving them stored; nil when nothing was saved (no lists, or a dry run).
         public var saved: SuppressionResult?
 

@@ -2,22 +2,22 @@ import Foundation
 
 /// What the user asked `campaign import` to do.
 public struct ImportRequest: Sendable {
-    public var contactsPath: String
-    public var promptPath: String
-    public var campaignName: String
-    public var phoneColumn: String?
+    var contactsPath: String
+    var promptPath: String
+    var campaignName: String
+    var phoneColumn: String?
     /// Region for numbers without a country code; nil: the campaign's own, or US for a new campaign.
-    public var region: String?
-    public var defaults: CallOptions
-    public var suppressPaths: [String]
-    public var skipInvalid: Bool
+    var region: String?
+    var defaults: CallOptions
+    var suppressPaths: [String]
+    var skipInvalid: Bool
     public var dryRun: Bool
     /// Where the rejected and duplicate rows go; nil means `<contacts>.rejects.csv` beside the file.
-    public var rejectsPath: String?
-    public var previewCount: Int
-    public var maxListed: Int
+    var rejectsPath: String?
+    var previewCount: Int
+    var maxListed: Int
     /// The longest CSV record accepted (bytes); a longer one stops the import with its line.
-    public var maxRecordBytes: Int
+    var maxRecordBytes: Int
 
     public init(
         contactsPath: String, promptPath: String, campaignName: String, phoneColumn: String? = nil,

@@ -1,26 +1,26 @@
 import PhoneNumbers
 
 /// A phone number normalised to E.164 by libphonenumber.
-public struct NormalizedPhone: Sendable, Equatable {
-    public var e164: String
-    public var countryCode: Int
+struct NormalizedPhone: Sendable, Equatable {
+    var e164: String
+    var countryCode: Int
 }
 
 /// Normalises phone numbers to E.164 with libphonenumber, reading numbers that carry no country
 /// code as numbers of `region`.
-public struct PhoneNormalizer: Sendable {
-    public let region: String
+struct PhoneNormalizer: Sendable {
+    let region: String
 
     /// Country calling codes Poku places voice calls to (docs/poku-api.md, "Languages and destinations").
-    public static let supportedCountryCodes: Set<Int> = [1, 61, 55, 33, 49, 972, 39, 352, 47, 351, 34, 44]
+    static let supportedCountryCodes: Set<Int> = [1, 61, 55, 33, 49, 972, 39, 352, 47, 351, 34, 44]
 
-    public init(region: String) throws(PhoneRegionError) {
+    init(region: String) throws(PhoneRegionError) {
         let upper = region.uppercased()
         guard upper.utf8.count == 2, pn_is_known_region(upper) == 1 else { throw PhoneRegionError(region: region) }
         self.region = upper
     }
 
-    public func normalize(_ text: String) -> Result<NormalizedPhone, PhoneProblem> {
+    func normalize(_ text: String) -> Result<NormalizedPhone, PhoneProblem> {
         call(text, pn_normalize)
     }
 
@@ -61,7 +61,7 @@ public struct PhoneNormalizer: Sendable {
 
 extension PhoneNormalizer {
     /// libphonenumber's own answer without the fast paths of `normalize` (for tests that compare them).
-    public func referenceNormalize(_ text: String) -> Result<NormalizedPhone, PhoneProblem> {
+    func referenceNormalize(_ text: String) -> Result<NormalizedPhone, PhoneProblem> {
         call(text, pn_normalize_reference)
     }
 }

@@ -23,7 +23,7 @@ public enum PhoneProblem: Error, Equatable, CustomStringConvertible {
 
 /// A `--region` that libphonenumber does not know.
 public struct PhoneRegionError: Error, CustomStringConvertible {
-    public var region: String
+    var region: String
     public var description: String {
         "unknown region '\(region)': give a two-letter ISO 3166 country code such as US, GB or DE"
     }

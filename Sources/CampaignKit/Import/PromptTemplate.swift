@@ -3,17 +3,17 @@
 /// Expansion is a single pass: a value that itself contains `[brackets]` is inserted as it is and
 /// never expanded again. `\[` writes a literal `[`.
 public struct PromptTemplate: Sendable, Equatable {
-    public enum Segment: Sendable, Equatable {
+    enum Segment: Sendable, Equatable {
         case literal(String)
         /// `column` is the index in the header; `name` is the header's spelling.
         case placeholder(column: Int, name: String, defaultValue: String?)
     }
 
-    public let source: String
-    public let segments: [Segment]
+    let source: String
+    let segments: [Segment]
 
     /// The header columns the template uses, in first-use order.
-    public var usedColumns: [Int] {
+    var usedColumns: [Int] {
         var seen: [Int] = []
         for case .placeholder(let column, _, _) in segments where !seen.contains(column) { seen.append(column) }
         return seen
@@ -21,7 +21,7 @@ public struct PromptTemplate: Sendable, Equatable {
 
     /// Parses `source` and binds each placeholder to a column of `header` (exact spelling first,
     /// then a unique case-insensitive match).
-    public init(_ source: String, header: [String], file: String = "prompt") throws(TemplateError) {
+    init(_ source: String, header: [String], file: String = "prompt") throws(TemplateError) {
         self.source = source
         var segments: [Segment] = []
         var literal = ""
@@ -82,7 +82,7 @@ public struct PromptTemplate: Sendable, Equatable {
     }
 
     /// The prompt for one row, or the names of the placeholders whose value is empty and have no default.
-    public func expand(_ fields: [String]) -> Result<String, EmptyValues> {
+    func expand(_ fields: [String]) -> Result<String, EmptyValues> {
         var output = ""
         output.reserveCapacity(source.utf8.count + 64)
         var missing: [String] = []
@@ -107,7 +107,7 @@ public struct PromptTemplate: Sendable, Equatable {
     }
 
     public struct EmptyValues: Error, Equatable {
-        public var columns: [String]
+        var columns: [String]
     }
 }
 

@@ -1,10 +1,10 @@
 /// One thing wrong with one row of the contacts file.
 public struct RowProblem: Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
+    var file: String
+    var line: Int
     /// The column's header name, or nil for a problem with the row as a whole.
-    public var column: String?
-    public var message: String
+    var column: String?
+    var message: String
 
     public var description: String {
         if let column { return "\(file):\(line): \(column): \(message)" }
@@ -14,18 +14,18 @@ public struct RowProblem: Sendable, Equatable, CustomStringConvertible {
 
 /// Checks one contact row and turns it into a job: number, overrides and expanded prompt.
 /// A pure value, safe to use from several threads at once.
-public struct RowValidator: Sendable {
-    public let file: String
-    public let header: [String]
-    public let phoneColumn: Int
-    public let overrideColumns: [(CallOptions.Column, Int)]
-    public let template: PromptTemplate
-    public let phones: PhoneNormalizer
-    public let suppressed: Set<String>
+struct RowValidator: Sendable {
+    let file: String
+    let header: [String]
+    let phoneColumn: Int
+    let overrideColumns: [(CallOptions.Column, Int)]
+    let template: PromptTemplate
+    let phones: PhoneNormalizer
+    let suppressed: Set<String>
     /// Where a row without a zone gets its number's, when certain; `nil`: the campaign names a zone.
-    public let zonesFromNumbers: CertainZones?
+    let zonesFromNumbers: CertainZones?
 
-    public init(
+    init(
         file: String, header: [String], phoneColumn: Int, template: PromptTemplate, phones: PhoneNormalizer,
         suppressed: Set<String>, zonesFromNumbers: CertainZones? = nil
     ) {
@@ -45,7 +45,7 @@ public struct RowValidator: Sendable {
         overrideColumns = overrides
     }
 
-    public func validate(_ record: CSVRecord) -> ValidatedRow {
+    func validate(_ record: CSVRecord) -> ValidatedRow {
         var problems: [RowProblem] = []
         func problem(_ column: String?, _ message: String) {
             problems.append(RowProblem(file: file, line: record.line, column: column, message: message))

@@ -3,7 +3,7 @@ import Foundation
 /// Reads do-not-call numbers: a file (a CSV with a phone column, or one number a line) or numbers
 /// given on the command line. A list is all or nothing: one line that is not a valid number refuses it.
 public struct SuppressionList {
-    public let phones: PhoneNormalizer
+    let phones: PhoneNormalizer
 
     /// For the numbers of `region` (the `--region` option): a region libphonenumber does not know is a bad option.
     public init(region: String) throws(ImportError) {
@@ -14,7 +14,7 @@ public struct SuppressionList {
         }
     }
 
-    public init(phones: PhoneNormalizer) {
+    init(phones: PhoneNormalizer) {
         self.phones = phones
     }
 

@@ -1,14 +1,14 @@
 /// The verdicts on a batch of rows, in row order; the valid jobs' texts are packed in `jobs`.
-public struct ValidatedBatch: Sendable {
-    public enum Entry: Sendable {
+struct ValidatedBatch: Sendable {
+    enum Entry: Sendable {
         case job(Int)
         case rejected(line: Int, fields: [String], problems: [RowProblem])
     }
 
-    public var entries: [Entry] = []
-    public var jobs = PackedJobs()
+    var entries: [Entry] = []
+    var jobs = PackedJobs()
 
-    public init(_ records: [CSVRecord], validator: RowValidator) {
+    init(_ records: [CSVRecord], validator: RowValidator) {
         entries.reserveCapacity(records.count)
         for record in records {
             switch validator.validate(record) {
@@ -29,19 +29,19 @@ public struct ValidatedBatch: Sendable {
 }
 
 /// The verdict on one row.
-public enum ValidatedRow: Sendable {
+enum ValidatedRow: Sendable {
     case job(NewJob, countryCode: Int)
     case rejected(line: Int, fields: [String], problems: [RowProblem])
 }
 
 /// One validated contact, ready to be stored.
-public struct NewJob: Sendable {
-    public var line: Int
-    public var rowCSV: String
-    public var phoneE164: String
-    public var prompt: String
-    public var overrides: CallOptions
-    public var suppressed: Bool
+struct NewJob: Sendable {
+    var line: Int
+    var rowCSV: String
+    var phoneE164: String
+    var prompt: String
+    var overrides: CallOptions
+    var suppressed: Bool
     /// Its zone came from its number (the row named none; the country has one local time).
-    public var zoneFromNumber = false
+    var zoneFromNumber = false
 }

@@ -19,7 +19,7 @@ public enum ZoneNames {
     }
 
     /// True when `name` is a zone-database name this host resolves.
-    public static func isZoneName(_ name: String) -> Bool {
+    static func isZoneName(_ name: String) -> Bool {
         if let known = answers.withLock({ $0[name] }) { return known }
         let accepted = (listed.contains(name) || inZoneDatabase(name)) && TimeZone(identifier: name) != nil
         // Bounded, so a file of a million different misspellings does not grow memory with it.

@@ -5,21 +5,21 @@ import Foundation
 /// Built by sweeping the calls' start and end edges in time order (the store sorts them), so it needs
 /// memory for the buckets only, however many calls there were.
 public struct CallTimeline: Sendable, Equatable {
-    public struct Bucket: Sendable, Equatable {
+    struct Bucket: Sendable, Equatable {
         /// Time-weighted mean of calls in flight over the bucket.
-        public var mean: Double
+        var mean: Double
         /// Most calls in flight at any moment of the bucket.
-        public var peak: Int
+        var peak: Int
     }
 
-    public var start: Date
-    public var end: Date
-    public var buckets: [Bucket]
+    var start: Date
+    var end: Date
+    var buckets: [Bucket]
 
-    public var peak: Int { buckets.map(\.peak).max() ?? 0 }
+    var peak: Int { buckets.map(\.peak).max() ?? 0 }
 
     /// Nil when no call was ever started.
-    public init?(store: CampaignStore, campaign: CampaignRecord, now: Date = Date(), bucketCount: Int = 120)
+    init?(store: CampaignStore, campaign: CampaignRecord, now: Date = Date(), bucketCount: Int = 120)
         throws(StoreError)
     {
         let timeline: CallTimeline?

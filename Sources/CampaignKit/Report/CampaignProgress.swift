@@ -1,8 +1,8 @@
 /// One campaign's progress, for `campaign list`.
 public struct CampaignProgress: Sendable, Equatable {
-    public var name: String
-    public var createdAt: String?
-    public var counts: JobCounts
+    var name: String
+    var createdAt: String?
+    var counts: JobCounts
 
     /// Every campaign of the database, oldest first, as of one moment.
     public static func all(in store: CampaignStore) throws(StoreError) -> [CampaignProgress] {

@@ -2,43 +2,43 @@ import Foundation
 
 /// A campaign at a glance: what `campaign report` prints and `--json` encodes.
 public struct CampaignSummary: Sendable, Equatable, Codable {
-    public var campaign: String
-    public var generatedAt: String
-    public var jobCount: Int
+    var campaign: String
+    var generatedAt: String
+    var jobCount: Int
     /// Jobs by status; every status of the schema is present, zero or not, so scripts need no defaults.
-    public var byStatus: [String: Int]
+    var byStatus: [String: Int]
     /// Jobs by their last call's outcome label (jobs not yet called are not counted).
-    public var byOutcome: [String: Int]
-    public var attempts: AttemptTotals
+    var byOutcome: [String: Int]
+    var attempts: AttemptTotals
     /// Contacts answered by a person, over contacts whose calls produced an outcome; nil before any outcome.
-    public var answerRate: Double?
-    public var scheduled: Scheduled
-    public var unknown: ReviewList
-    public var review: ReviewList
-    public var estimatedCost: CreditEstimate
+    var answerRate: Double?
+    var scheduled: Scheduled
+    var unknown: ReviewList
+    var review: ReviewList
+    var estimatedCost: CreditEstimate
 
     /// Calls still to be placed.
-    public struct Scheduled: Sendable, Equatable, Codable {
+    struct Scheduled: Sendable, Equatable, Codable {
         /// Jobs in `queued`.
-        public var queued: Int
+        var queued: Int
         /// Of those, the ones waiting for a retry time, a calling window or a per-number limit.
-        public var waiting: Int
+        var waiting: Int
         /// Of those, the ones a per-number limit holds back, and when the first may be called.
-        public var waitingForCap: Int = 0
-        public var capAllowsAt: String?
+        var waitingForCap: Int = 0
+        var capAllowsAt: String?
         /// Calls in flight (`dialing` or `in_progress`).
-        public var inFlight: Int
+        var inFlight: Int
         /// When the next queued call is due; nil when nothing is queued. A past time means "due now".
-        public var nextDueAt: String?
+        var nextDueAt: String?
     }
 
     /// Jobs needing a person, the first `limit` of them listed.
-    public struct ReviewList: Sendable, Equatable, Codable {
-        public var total: Int
-        public var jobs: [ReviewJob]
+    struct ReviewList: Sendable, Equatable, Codable {
+        var total: Int
+        var jobs: [ReviewJob]
     }
 
-    public static let statuses = [
+    static let statuses = [
         "queued", "dialing", "in_progress", "completed", "failed", "unknown", "cancelled", "suppressed",
     ]
 

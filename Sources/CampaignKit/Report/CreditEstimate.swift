@@ -1,19 +1,19 @@
 /// What a campaign's calls cost, estimated: Poku bills 5 credits per started minute, 1 credit = 2.5 US cents,
 /// but reports no durations, so the minutes come from the attempts' own timestamps (see `CallMinutes`).
-public struct CreditEstimate: Sendable, Equatable, Codable {
-    public static let creditsPerStartedMinute = 5
-    public static let usdPerCredit = 0.025
+struct CreditEstimate: Sendable, Equatable, Codable {
+    static let creditsPerStartedMinute = 5
+    static let usdPerCredit = 0.025
 
     /// Ended calls the estimate counts.
-    public var calls: Int
-    public var startedMinutes: Int
-    public var credits: Int
-    public var usd: Double
+    var calls: Int
+    var startedMinutes: Int
+    var credits: Int
+    var usd: Double
     /// Always true: the figure is computed, not billed. Kept in the JSON so scripts cannot miss it.
-    public var isEstimate: Bool
-    public var basis: String
+    var isEstimate: Bool
+    var basis: String
 
-    public init(_ minutes: CallMinutes) {
+    init(_ minutes: CallMinutes) {
         calls = minutes.calls
         startedMinutes = minutes.startedMinutes
         credits = minutes.startedMinutes * Self.creditsPerStartedMinute

@@ -3,12 +3,12 @@ import Foundation
 /// `campaign report --json`: the summary as one JSON object (snake_case keys), and with `jobs` every job
 /// as well, streamed one per line so a million jobs never sit in memory at once.
 public struct JSONReport {
-    public let store: CampaignStore
+    let store: CampaignStore
 
-    public init(store: CampaignStore) { self.store = store }
+    init(store: CampaignStore) { self.store = store }
 
     /// The summary alone, as pretty-printed JSON.
-    public static func encode(_ summary: CampaignSummary) -> String {
+    static func encode(_ summary: CampaignSummary) -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -17,7 +17,7 @@ public struct JSONReport {
     }
 
     /// Writes the summary to `fd`; with `jobs`, adds a `"jobs"` array holding every job of the campaign.
-    public func write(
+    func write(
         _ summary: CampaignSummary, campaign: CampaignRecord, jobs: Bool, to fd: Int32 = STDOUT_FILENO
     ) throws {
         guard jobs else { return try Self.write(summary, jobsFrom: nil, to: fd) }

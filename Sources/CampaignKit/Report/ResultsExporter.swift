@@ -7,11 +7,11 @@ import Foundation
 /// stored record is copied verbatim whenever it needs no change: that keeps a million-row export within
 /// reach of sqlite3's own CSV output (scripts/bench-report.sh).
 public struct ResultsExporter {
-    public let store: CampaignStore
+    let store: CampaignStore
     /// Prefix cells that could run as spreadsheet formulas (see `SpreadsheetSafety`). On by default.
-    public var spreadsheetSafe: Bool
+    var spreadsheetSafe: Bool
 
-    public static let resultColumns = [
+    static let resultColumns = [
         "phone_e164", "status", "outcome", "attempts", "interaction_id", "summary", "recording_url", "error",
         "last_attempt_at", "completed_at",
     ]
@@ -23,7 +23,7 @@ public struct ResultsExporter {
 
     /// Writes the CSV to `path` (through a temporary file, renamed when complete); returns the row count.
     @discardableResult
-    public func write(campaign: CampaignRecord, to path: String) throws -> Int {
+    func write(campaign: CampaignRecord, to path: String) throws -> Int {
         try store.readReport(campaign: campaign) { try write($0, to: path) }
     }
 

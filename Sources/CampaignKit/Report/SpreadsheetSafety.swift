@@ -7,7 +7,7 @@
 /// One exception: a value made only of digits, spaces and `+-()./` (a phone number such as
 /// `+1 415 555 2671`, a negative number) is left as it is: it names no function, so it cannot do harm, and
 /// changing it would spoil the contact's own phone column.
-public enum SpreadsheetSafety {
+enum SpreadsheetSafety {
     static let apostrophe = UInt8(ascii: "'")
     static let quote = UInt8(ascii: "\"")
     static let comma = UInt8(ascii: ",")
@@ -27,7 +27,7 @@ public enum SpreadsheetSafety {
     }
 
     /// Whether `value` (a field's text) needs the `'` prefix.
-    public static func needsPrefix<C: Collection>(_ value: C) -> Bool where C.Element == UInt8 {
+    static func needsPrefix<C: Collection>(_ value: C) -> Bool where C.Element == UInt8 {
         guard let first = value.first, isTrigger(first) else { return false }
         if first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
             return !value.allSatisfy(isNumberByte)
@@ -36,7 +36,7 @@ public enum SpreadsheetSafety {
     }
 
     /// `value`, prefixed with `'` when it could run as a formula.
-    public static func neutralized(_ value: String) -> String {
+    static func neutralized(_ value: String) -> String {
         needsPrefix(value.utf8) ? "'" + value : value
     }
 
@@ -45,7 +45,7 @@ public enum SpreadsheetSafety {
     /// The fields are the import reader's (`CSVReader.forEachValue`), so the decision is per field as the
     /// file was read, without building strings; the export copies the record verbatim in the common case
     /// and only rewrites the rare record that needs changing.
-    public static func recordNeedsChange(_ record: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func recordNeedsChange(_ record: UnsafeBufferPointer<UInt8>) -> Bool {
         var needs = false
         CSVReader.forEachValue(record) { value in
             needs = needsPrefix(value)

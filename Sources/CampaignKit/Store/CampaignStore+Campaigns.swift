@@ -2,13 +2,13 @@ import GRDB
 
 /// A stored campaign.
 public struct CampaignRecord: Sendable, Equatable {
-    public var id: Int64
+    var id: Int64
     public var name: String
-    public var template: String
-    public var columns: [String]
-    public var phoneColumn: String
-    public var region: String
-    public var defaults: CallOptions
+    var template: String
+    var columns: [String]
+    var phoneColumn: String
+    var region: String
+    var defaults: CallOptions
 }
 
 /// Finding a campaign by name.
@@ -29,12 +29,12 @@ extension CampaignStore {
     }
 
     /// The campaign called `name`, if there is one.
-    public func campaign(named name: String) throws(StoreError) -> CampaignRecord? {
+    func campaign(named name: String) throws(StoreError) -> CampaignRecord? {
         try read { db in try Self.fetchCampaign(db, name: name) }
     }
 
     /// Names of all campaigns, oldest first.
-    public func campaignNames() throws(StoreError) -> [String] {
+    func campaignNames() throws(StoreError) -> [String] {
         try read { db in try String.fetchAll(db, sql: "SELECT name FROM campaigns ORDER BY id") }
     }
 

@@ -181,12 +181,12 @@ extension CampaignStore {
 
     /// The earliest `next_attempt_at` of the campaign's queued jobs (`distantPast` when one is due now),
     /// or `nil` when nothing is queued.
-    public func nextQueuedTime(campaign: CampaignRecord) throws(StoreError) -> Date? {
+    func nextQueuedTime(campaign: CampaignRecord) throws(StoreError) -> Date? {
         try read { db in try Self.nextQueuedTime(db, campaign: campaign) }
     }
 
     /// `nextQueuedTime`, read without blocking the caller's thread behind a commit.
-    public func nextQueuedTime(campaign: CampaignRecord) async throws(StoreError) -> Date? {
+    func nextQueuedTime(campaign: CampaignRecord) async throws(StoreError) -> Date? {
         try await asyncRead { db in try Self.nextQueuedTime(db, campaign: campaign) }
     }
 
@@ -204,7 +204,7 @@ extension CampaignStore {
     }
 
     /// Keeps a queued job waiting until `until` (outside its calling window): it is not failed.
-    public func postpone(jobID: Int64, until: Date, now: Date) async throws(StoreError) {
+    func postpone(jobID: Int64, until: Date, now: Date) async throws(StoreError) {
         try await commit { db in
             try db.executeCached(
                 sql: "UPDATE jobs SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'",
@@ -217,7 +217,7 @@ extension CampaignStore {
     /// This is committed (synchronous=FULL) before the POST is sent. The API has no idempotency key,
     /// so if the process dies mid-request the only safe reading of the database is "a call may have been
     /// placed": recovery turns such a job `unknown` instead of dialling the person a second time.
-    public func recordAttemptIntent(jobID: Int64, api: String? = nil, now: Date) async throws(StoreError)
+    func recordAttemptIntent(jobID: Int64, api: String? = nil, now: Date) async throws(StoreError)
         -> AttemptIntent
     {
         let stamp = Timestamp.string(now)
@@ -251,7 +251,7 @@ extension CampaignStore {
     }
 
     /// The campaign's jobs by status.
-    public func jobCounts(campaign: CampaignRecord) throws(StoreError) -> JobCounts {
+    func jobCounts(campaign: CampaignRecord) throws(StoreError) -> JobCounts {
         try read { db in try Self.jobCounts(db, campaign: campaign) }
     }
 

@@ -7,16 +7,16 @@ import GRDBSQLite
 /// Valid only inside the `forEachResultRow` closure that receives it: the bytes belong to the statement
 /// and change at the next row. Reading bytes instead of `String`s is what lets a million-row export keep
 /// pace with sqlite3's own CSV output (see scripts/BENCH-REPORT.md).
-public struct RawResultRow {
+struct RawResultRow {
     let statement: SQLiteStatement
 
     init(statement: SQLiteStatement) { self.statement = statement }
 
     /// Columns: 0 `row_csv`, then `ResultsExporter.resultColumns` in order (1...10).
-    public static let columnCount = 11
+    static let columnCount = 11
 
     /// The column's UTF-8 bytes, or nil when it is NULL.
-    public func withBytes<T>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+    func withBytes<T>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
         guard sqlite3_column_type(statement, Int32(column)) != SQLITE_NULL,
             let text = sqlite3_column_text(statement, Int32(column))
         else { return try body(nil) }
@@ -33,7 +33,7 @@ public struct RawResultRow {
 /// Valid only inside the `readReport` closure that receives it.
 public struct ReportSnapshot {
     let db: Database
-    public let campaign: CampaignRecord
+    let campaign: CampaignRecord
 
     /// Runs one query, with SQLite's errors as the store's.
     private func query<T>(_ body: () throws -> T) throws(StoreError) -> T {
@@ -41,18 +41,18 @@ public struct ReportSnapshot {
     }
 
     /// The campaign's jobs by status.
-    public func jobCounts() throws(StoreError) -> JobCounts {
+    func jobCounts() throws(StoreError) -> JobCounts {
         try query { try CampaignStore.jobCounts(db, campaign: campaign) }
     }
 
     /// The earliest `next_attempt_at` of the queued jobs (`distantPast` when one is due now), or nil.
-    public func nextQueuedTime() throws(StoreError) -> Date? {
+    func nextQueuedTime() throws(StoreError) -> Date? {
         try query { try CampaignStore.nextQueuedTime(db, campaign: campaign) }
     }
 
     /// Jobs by their last outcome label, attempts used, and jobs flagged for review (other than `unknown`
     /// ones), in one scan of the campaign's jobs: the summary of a million jobs pays for one pass, not three.
-    public func jobTotals() throws(StoreError) -> JobTotals {
+    func jobTotals() throws(StoreError) -> JobTotals {
         try query {
             var totals = JobTotals()
             let rows = try Row.fetchAll(
@@ -71,7 +71,7 @@ public struct ReportSnapshot {
     }
 
     /// Attempts by state.
-    public func attemptStates() throws(StoreError) -> [String: Int] {
+    func attemptStates() throws(StoreError) -> [String: Int] {
         try query {
             var byState: [String: Int] = [:]
             let rows = try Row.fetchAll(
@@ -86,7 +86,7 @@ public struct ReportSnapshot {
     }
 
     /// Queued jobs whose retry (or calling window) is in the future at `now`.
-    public func waitingJobCount(now: Date) throws(StoreError) -> Int {
+    func waitingJobCount(now: Date) throws(StoreError) -> Int {
         try query {
             try Int.fetchOne(
                 db,
@@ -97,7 +97,7 @@ public struct ReportSnapshot {
 
     /// Queued jobs held back by per-number limits (`--max-calls-per-number`, `--min-gap`) at `now`, and when
     /// the first of them may be called.
-    public func waitingForCap(now: Date) throws(StoreError) -> (count: Int, until: Date?) {
+    func waitingForCap(now: Date) throws(StoreError) -> (count: Int, until: Date?) {
         try query {
             let row = try Row.fetchOne(
                 db,
@@ -113,7 +113,7 @@ public struct ReportSnapshot {
     ///
     /// `unknown: true` lists the `unknown` jobs (a call may have been placed); `false` lists the other jobs
     /// that carry a review reason.
-    public func reviewJobs(unknown: Bool, limit: Int) throws(StoreError) -> [ReviewJob] {
+    func reviewJobs(unknown: Bool, limit: Int) throws(StoreError) -> [ReviewJob] {
         let condition = unknown ? "status = 'unknown'" : "status != 'unknown' AND review_reason IS NOT NULL"
         return try query {
             let rows = try Row.fetchAll(
@@ -133,7 +133,7 @@ public struct ReportSnapshot {
     ///
     /// `started_at` is written just before the POST and `ended_at` when the run learnt that the call ended,
     /// so each span is a little longer than the call: the estimate errs on the high side.
-    public func callMinutes() throws(StoreError) -> CallMinutes {
+    func callMinutes() throws(StoreError) -> CallMinutes {
         try query {
             let row = try Row.fetchOne(
                 db,
@@ -152,7 +152,7 @@ public struct ReportSnapshot {
 
     /// The first start and the last end of the campaign's calls (an unended call ends at `now`), or nil
     /// when no call was ever started.
-    public func callSpan(now: Date) throws(StoreError) -> (start: String, end: String)? {
+    func callSpan(now: Date) throws(StoreError) -> (start: String, end: String)? {
         try query {
             let row = try Row.fetchOne(
                 db,
@@ -169,7 +169,7 @@ public struct ReportSnapshot {
     ///
     /// A call that has not ended (dialing or placed) ends at `now`. Attempts refused before any call
     /// (`rejected`, `not_placed`) are left out.
-    public func forEachCallEdge(
+    func forEachCallEdge(
         now: Date, _ body: (_ time: String, _ delta: Int) throws -> Void
     ) throws(StoreError) {
         try query {
@@ -191,7 +191,7 @@ public struct ReportSnapshot {
     }
 
     /// Calls `body` for every job with its contact row, in import order (for `--json --jobs`).
-    public func forEachJob(_ body: (JobRecord) throws -> Void) throws(StoreError) {
+    func forEachJob(_ body: (JobRecord) throws -> Void) throws(StoreError) {
         try query {
             let cursor = try Row.fetchCursor(
                 db,
@@ -212,7 +212,7 @@ public struct ReportSnapshot {
     }
 
     /// Calls `body` for every job, in import order, with the columns as raw bytes.
-    public func forEachResultRow(_ body: (RawResultRow) throws -> Void) throws(StoreError) {
+    func forEachResultRow(_ body: (RawResultRow) throws -> Void) throws(StoreError) {
         try query {
             let statement = try db.makeStatement(
                 sql: """
@@ -242,7 +242,7 @@ extension CampaignStore {
     }
 
     /// Every campaign with its creation time and its jobs by status, oldest first, read in one transaction.
-    public func campaignProgress() throws(StoreError) -> [CampaignProgress] {
+    func campaignProgress() throws(StoreError) -> [CampaignProgress] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT name, created_at FROM campaigns ORDER BY id")
             return try rows.compactMap { row in

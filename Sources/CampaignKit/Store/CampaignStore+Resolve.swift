@@ -93,7 +93,7 @@ extension CampaignStore {
 /// Who holds the run lock, for the message a refused second run prints.
 extension CampaignStore {
     /// Who holds the run lock of the database at `path`, read without opening it for work (`nil`: unknown).
-    public static func runHolder(path: String) -> String? {
+    static func runHolder(path: String) -> String? {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(2)
@@ -103,7 +103,7 @@ extension CampaignStore {
     }
 
     /// Says who holds the run lock, for the refusal a second run prints.
-    public func recordRunHolder(_ holder: String, now: Date) throws(StoreError) {
+    func recordRunHolder(_ holder: String, now: Date) throws(StoreError) {
         try write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO run_holder (id, holder, acquired_at) VALUES (1, ?, ?)",

@@ -10,7 +10,7 @@ public struct SuppressionResult: Sendable, Equatable {
     /// Jobs, in any campaign, that were `queued` for a listed number and are now `suppressed`.
     public var jobsSuppressed = 0
 
-    public init(added: Int = 0, alreadyListed: Int = 0, jobsSuppressed: Int = 0) {
+    init(added: Int = 0, alreadyListed: Int = 0, jobsSuppressed: Int = 0) {
         self.added = added
         self.alreadyListed = alreadyListed
         self.jobsSuppressed = jobsSuppressed

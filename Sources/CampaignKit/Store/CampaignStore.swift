@@ -57,7 +57,7 @@ public final class CampaignStore: Sendable {
     }
 
     /// The schema text as embedded in the binary from schema.sql.
-    public static var schemaSQL: String { String(cString: campaign_schema_sql()) }
+    static var schemaSQL: String { String(cString: campaign_schema_sql()) }
 
     /// Versioned migrations. v1 is schema.sql; later versions append steps here and update schema.sql.
     static var migrator: DatabaseMigrator {
@@ -89,7 +89,7 @@ public final class CampaignStore: Sendable {
     }
 
     /// The tables and their columns, in order, as the database has them (tests compare with schema.sql).
-    public func tableColumns() throws -> [String: [String]] {
+    func tableColumns() throws -> [String: [String]] {
         try queue.read { db in
             var result: [String: [String]] = [:]
             let tables = try String.fetchAll(

@@ -3,31 +3,31 @@
 /// The worker thread that validated a batch packs it; the single writer thread binds straight from
 /// the buffer and frees one allocation per batch, instead of a dozen strings a row that another
 /// thread allocated (cross-thread frees are slow in glibc). The writer is the import's serial part.
-public struct PackedJobs: Sendable {
+struct PackedJobs: Sendable {
     /// The texts of a job, in this order.
-    public enum Field: Int, CaseIterable, Sendable {
+    enum Field: Int, CaseIterable, Sendable {
         case rowCSV, phoneE164, prompt, language, voice, from, transferTo, timezone
     }
 
-    public struct Header: Sendable {
-        public var line: Int
+    struct Header: Sendable {
+        var line: Int
         /// The E.164 number as an integer (at most 15 digits), for duplicate detection.
-        public var key: UInt64
-        public var countryCode: Int
-        public var suppressed: Bool
-        public var zoneFromNumber = false
+        var key: UInt64
+        var countryCode: Int
+        var suppressed: Bool
+        var zoneFromNumber = false
     }
 
     /// Starts with one byte so that every text, an empty one too, has an address.
-    public private(set) var bytes: [UInt8] = [0]
+    private(set) var bytes: [UInt8] = [0]
     /// For each job and field, the start and end offsets in `bytes`; a start of -1 is NULL.
-    public private(set) var bounds: [Int32] = []
-    public private(set) var headers: [Header] = []
+    private(set) var bounds: [Int32] = []
+    private(set) var headers: [Header] = []
 
-    public init() {}
+    init() {}
 
     /// Appends a job; returns its index, or nil when its number is not E.164.
-    public mutating func append(_ job: NewJob, countryCode: Int) -> Int? {
+    mutating func append(_ job: NewJob, countryCode: Int) -> Int? {
         guard let key = ImportSession.key(job.phoneE164) else { return nil }
         // In `Field` order; one call per field rather than an array of them, which cost an
         // allocation per job.
@@ -65,7 +65,7 @@ public struct PackedJobs: Sendable {
     }
 
     /// One text of job `index` as a string (for reports; the writer binds the bytes directly).
-    public func text(_ index: Int, _ field: Field) -> String? {
+    func text(_ index: Int, _ field: Field) -> String? {
         range(index, field).map { String(decoding: bytes[$0], as: UTF8.self) }
     }
 }

@@ -77,7 +77,7 @@ public enum OutputFile {
 
     /// Creates `<path>.partial-XXXXXX` beside `path` with `O_EXCL` (never opening an existing file or
     /// following a link someone left there) and returns its descriptor and name.
-    public static func createTemporary(beside path: String) throws(ReportError) -> (fd: Int32, path: String) {
+    static func createTemporary(beside path: String) throws(ReportError) -> (fd: Int32, path: String) {
         var template = Array((path + ".partial-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
@@ -91,7 +91,7 @@ public enum OutputFile {
     }
 
     /// Moves a finished temporary file onto `path`: `rename` replaces a link at `path`, never writes through it.
-    public static func commit(_ temporary: String, to path: String) throws(ReportError) {
+    static func commit(_ temporary: String, to path: String) throws(ReportError) {
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)

@@ -1,14 +1,14 @@
 import Foundation
 
 /// Times as the database stores them: UTC ISO-8601 with milliseconds, which sorts as text.
-public enum Timestamp {
+enum Timestamp {
     /// The latest instant the format can hold; `string` never writes past it.
-    public static let latest = Date(timeIntervalSince1970: 253_402_300_799.999)
+    static let latest = Date(timeIntervalSince1970: 253_402_300_799.999)
 
     /// Always 24 characters, years 1970 to 9999: a date outside (a server's Retry-After in the year 12026,
     /// a NaN) is clamped, never written as a 25-character string that sorts before every real time and
     /// reads back as nothing, which parked a job forever while runs said "finished".
-    public static func string(_ date: Date) -> String {
+    static func string(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         let clamped = interval.isNaN ? 0 : min(max(interval, 0), latest.timeIntervalSince1970)
         let millis = Int64((clamped * 1000).rounded(.down))
@@ -24,7 +24,7 @@ public enum Timestamp {
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
     }
 
-    public static func date(_ text: String) -> Date? {
+    static func date(_ text: String) -> Date? {
         // yyyy-MM-ddTHH:mm:ss.SSSZ
         let bytes = Array(text.utf8)
         guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
