@@ -16,7 +16,7 @@ struct CampaignCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ImportCommand.self, RunCommand.self, ReportCommand.self, ResolveCommand.self, ListCommand.self,
-            DemoCommand.self, SimulatorCommand.self, SuppressCommand.self, CancelCommand.self,
+            DemoCommand.self, SimulatorCommand.self, SuppressCommand.self, CancelCommand.self, PlanCommand.self,
         ]
     )
 

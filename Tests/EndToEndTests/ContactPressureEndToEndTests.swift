@@ -117,4 +117,40 @@ extension RunEndToEndTests {
         }
         #expect(zones == ["Europe/Paris", nil, "Asia/Tokyo"])
     }
+
+    @Test("campaign plan says who is callable now and who never is, and the run then does what it said")
+    func planAgreesWithRun() async throws {
+        let numbers = ["+12015550101", "+33123456789", "+81312345678"]
+        let fixture = try await Fixture(
+            numbers: numbers, callDuration: .fixed(.milliseconds(50)),
+            script: FaultScript(outcomes: Self.all(numbers, .answered)))
+        defer { Task { await fixture.simulator.shutdown() } }
+        let day = 86_400.0
+        let dates = [-day, 0, day].map { Timestamp.string(Date().addingTimeInterval($0)).prefix(10) }
+            .joined(separator: ",")
+
+        func plan(_ extra: [String]) async throws -> CampaignPlan {
+            let output = try await fixture.binary(["plan", "--json"] + extra)
+            #expect(output.status == 0, "\(output.stderr)")
+            return try JSONDecoder().decode(CampaignPlan.self, from: Data(output.stdout.utf8))
+        }
+        let noZone = try await plan(["--window", "00:00-24:00"])
+        #expect(noZone.queued == 3)
+        #expect(noZone.callableNow == 2, "the US number has no zone: \(noZone)")
+        #expect(noZone.never.map(\.jobs) == [1])
+        let closed = try await plan(["--window", "00:00-24:00", "--timezone", "America/Chicago", "--skip-dates", dates])
+        #expect(closed.callableNow == 0)
+        #expect(closed.zones.map(\.zone) == ["America/Chicago", "Asia/Tokyo", "Europe/Paris"])
+        #expect(closed.zones.allSatisfy { $0.opensAt != nil }, "\(closed.zones)")
+        let open = try await plan(["--window", "00:00-24:00", "--timezone", "America/Chicago"])
+        #expect(open.callableNow == 3)
+
+        let refused = try await fixture.run(["--window", "00:00-24:00"])
+        #expect(refused.status == 2, "the job plan named as never callable stops the run: \(refused.stderr)")
+        let run = try await fixture.run(["--window", "00:00-24:00", "--timezone", "America/Chicago"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(await fixture.simulator.ledger().callsPlaced == open.callableNow)
+        let text = try await fixture.binary(["plan"])
+        #expect(text.stdout.contains("0 queued; 0 callable now"), "\(text.stdout)")
+    }
 }

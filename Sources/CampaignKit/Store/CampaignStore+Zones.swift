@@ -20,3 +20,50 @@ extension CampaignStore {
         }
     }
 }
+
+extension CampaignStore {
+    /// A queued job as `campaign plan` weighs it.
+    struct PlannedJob: Sendable {
+        var phone: String
+        var zone: String?
+        var due: Date?
+    }
+
+    /// Every queued job of the campaign, and the call starts of every number since `since` in every campaign,
+    /// read in one transaction.
+    func planInputs(campaign: CampaignRecord, startsSince since: Date?) throws(StoreError)
+        -> (jobs: [PlannedJob], suppressed: Int, starts: [String: [Date]])
+    {
+        try read { db in
+            let jobs = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT phone_e164, COALESCE(timezone, ?) AS zone, next_attempt_at FROM jobs
+                    WHERE campaign_id = ? AND status = 'queued' ORDER BY id
+                    """, arguments: [campaign.defaults.timezone, campaign.id]
+            ).map { row in
+                PlannedJob(
+                    phone: row["phone_e164"], zone: row["zone"],
+                    due: (row["next_attempt_at"] as String?).flatMap(Timestamp.date))
+            }
+            let suppressed =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM jobs WHERE campaign_id = ? AND status = 'suppressed'",
+                    arguments: [campaign.id]) ?? 0
+            var starts: [String: [Date]] = [:]
+            if let since {
+                // One pass over the recent attempts of every campaign, not one query per job.
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT j.phone_e164, a.started_at FROM attempts a JOIN jobs j ON j.id = a.job_id
+                        WHERE a.started_at > ? AND a.state IN ('dialing', 'placed', 'ended', 'unknown')
+                        """, arguments: [Timestamp.string(since)])
+                for row in rows {
+                    if let at = Timestamp.date(row[1]) { starts[row[0], default: []].append(at) }
+                }
+            }
+            return (jobs, suppressed, starts)
+        }
+    }
+}
