@@ -154,6 +154,13 @@ enum ImportSummaryText {
                     + "local time); numbers of countries with several zones get none: give a timezone column or "
                     + "--timezone for those")
         }
+        if request.dryRun && !report.queuedByZone.isEmpty {
+            // What `campaign plan` would start from: a calling window needs a zone for every job.
+            let zones = report.queuedByZone.sorted { $0.key < $1.key }.map { zone, count in
+                "\(count) \(zone.isEmpty ? "with no zone (a run with --window needs --timezone for them)" : zone)"
+            }
+            lines.append("by time zone: " + zones.joined(separator: ", "))
+        }
         if let suppression = report.suppression {
             lines.append(suppressionLine(suppression, saved: report.suppressionSaved, database: database))
         }

@@ -116,6 +116,13 @@ extension RunEndToEndTests {
             try String?.fetchAll(db, sql: "SELECT timezone FROM jobs ORDER BY id")
         }
         #expect(zones == ["Europe/Paris", nil, "Asia/Tokyo"])
+        let dryRun = try await RunEndToEndTests.exit(
+            of: try CampaignBinary.start(
+                ["import", "c.csv", "--prompt", "prompt.txt", "--db", "other.db", "--dry-run"], in: folder.url))
+        #expect(
+            dryRun.stdout.contains(
+                "by time zone: 1 with no zone (a run with --window needs --timezone for them), 1 Asia/Tokyo, "
+                    + "1 Europe/Paris"), "\(dryRun.stdout)")
     }
 
     @Test("campaign plan says who is callable now and who never is, and the run then does what it said")

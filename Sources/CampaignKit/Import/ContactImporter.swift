@@ -211,6 +211,8 @@ public struct ContactImporter {
             }
             report.queued += 1
             if header.zoneFromNumber { report.zonesFromNumbers += 1 }
+            report.queuedByZone[jobs.text(index, .timezone) ?? session.campaign.defaults.timezone ?? "", default: 0] +=
+                1
             if report.previews.count < request.previewCount {
                 report.previews.append(
                     .init(

@@ -22,6 +22,8 @@ public struct ImportReport: Sendable {
     public var previews: [Preview] = []
     /// Queued rows that named no zone and got their number's, its country having one local time.
     public var zonesFromNumbers = 0
+    /// Queued rows by the zone they will be called in (the row's, else the campaign's); "" for none.
+    public var queuedByZone: [String: Int] = [:]
     public var outsideSupportedDestinations = 0
     public var outsideSupportedExamples: [RowProblem] = []
     /// What the `--suppress` lists stored (nil without lists): saved on their own before the contacts
