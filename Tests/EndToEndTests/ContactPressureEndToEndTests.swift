@@ -72,6 +72,12 @@ extension RunEndToEndTests {
         let called = ledger.entries.filter { $0.placed }.compactMap(\.to)
         #expect(called.filter { $0 == numbers[0] }.count == 1, "the opted-out number is not called again: \(called)")
         #expect(called.filter { $0 == numbers[1] }.count == 2)
+        let report = try await fixture.binary(["report", "--campaign", "contacts", "--csv", "results.csv"])
+        #expect(report.stdout.contains("opt_out"), "the report counts opt-outs: \(report.stdout)")
+        let csv = try String(contentsOfFile: fixture.folder.path("results.csv"), encoding: .utf8)
+        #expect(
+            csv.split(separator: "\n").filter { $0.contains(numbers[0]) && $0.contains("opt_out") }.count == 1, "\(csv)"
+        )
         let listed = try await fixture.binary(["suppress", "--list"])
         #expect(
             listed.stdout.contains(numbers[0]) && listed.stdout.contains("opt-out heard on call"), "\(listed.stdout)")
