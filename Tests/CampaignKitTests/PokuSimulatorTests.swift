@@ -87,7 +87,9 @@ import Testing
     /// More held `waitForCallEnd` POSTs than AsyncHTTPClient's default of 8 connections per host:
     /// all of them must be in progress at once, none queued unsent in the client's pool.
     @Test func manyHeldCallsRunAtOnce() async throws {
-        let configuration = PokuSimulator.Configuration(callDuration: .fixed(.milliseconds(500)))
+        // Long enough that all 16 POSTs are sent while the first is still held, on a loaded 2-core machine
+        // running the whole suite too (with 500 ms calls, only 10 overlapped there).
+        let configuration = PokuSimulator.Configuration(callDuration: .fixed(.seconds(5)))
         try await withSimulator(configuration) { simulator, client in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<16 {
