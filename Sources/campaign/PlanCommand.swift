@@ -42,16 +42,9 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let store = try CampaignStore(path: database.db, mustExist: true)
         let record = try store.resolveCampaign(campaign)
-        var combined: CallingWindow? = nil
-        if window != nil || skipDates != nil {
-            combined = window ?? CallingWindow(startMinute: 0, endMinute: 24 * 60)
-            combined?.skipDates = skipDates ?? []
-        }
-        let pressure =
-            maxCallsPerNumber != nil || minGap != nil
-            ? ContactPressure(cap: maxCallsPerNumber, minGap: minGap?.value) : nil
         let plan = try CampaignPlan(
-            store: store, campaign: record, window: combined, runZone: timezone, pressure: pressure)
+            store: store, campaign: record, window: CallingWindow.combining(window, skipDates: skipDates),
+            runZone: timezone, pressure: ContactPressure.given(cap: maxCallsPerNumber, minGap: minGap?.value))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -198,12 +198,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// `--window` and `--skip-dates` as one window: skip dates alone close those dates and nothing else.
-    var callingWindow: CallingWindow? {
-        guard window != nil || skipDates != nil else { return nil }
-        var combined = window ?? CallingWindow(startMinute: 0, endMinute: 24 * 60)
-        combined.skipDates = skipDates ?? []
-        return combined
-    }
+    var callingWindow: CallingWindow? { CallingWindow.combining(window, skipDates: skipDates) }
 
     /// The dispatcher's settings from the flags (their values were read and bounded as the command line was parsed).
     func makeConfiguration() throws -> DispatchConfiguration {
@@ -214,9 +209,7 @@ struct RunCommand: AsyncParsableCommand {
             window: callingWindow, defaultTimeZone: timezone, rate: rate, noWait: noWait,
             gracePeriod: gracePeriod.value)
         configuration.maxCallDuration = maxCallDuration.value
-        if maxCallsPerNumber != nil || minGap != nil {
-            configuration.pressure = ContactPressure(cap: maxCallsPerNumber, minGap: minGap?.value)
-        }
+        configuration.pressure = ContactPressure.given(cap: maxCallsPerNumber, minGap: minGap?.value)
         configuration.deadline = until
         return configuration
     }

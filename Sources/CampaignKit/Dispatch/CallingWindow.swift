@@ -19,6 +19,15 @@ public struct CallingWindow: Sendable, Equatable {
     }
 
     /// The same hours every day.
+    /// `--window` and `--skip-dates` as one window (`nil` when neither is given): skip dates alone close
+    /// those dates and leave every other day open.
+    public static func combining(_ window: CallingWindow?, skipDates: Set<LocalDate>?) -> CallingWindow? {
+        guard window != nil || skipDates != nil else { return nil }
+        var combined = window ?? CallingWindow(startMinute: 0, endMinute: 24 * 60)
+        combined.skipDates = skipDates ?? []
+        return combined
+    }
+
     public init(startMinute: Int, endMinute: Int, skipDates: Set<LocalDate> = []) {
         self.init(
             hours: [Hours(days: Set(LocalDate.Weekday.allCases), startMinute: startMinute, endMinute: endMinute)],

@@ -25,6 +25,11 @@ public struct ContactPressure: Sendable, Equatable {
         self.minGap = minGap
     }
 
+    /// The limits the flags give, or `nil` when they give none (`--max-calls-per-number`, `--min-gap`).
+    public static func given(cap: Cap?, minGap: Duration?) -> ContactPressure? {
+        cap == nil && minGap == nil ? nil : ContactPressure(cap: cap, minGap: minGap)
+    }
+
     /// How far back the starts of a number matter.
     var lookBack: Duration { max(cap?.period ?? .zero, minGap ?? .zero) }
 

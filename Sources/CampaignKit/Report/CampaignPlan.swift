@@ -46,29 +46,25 @@ public struct CampaignPlan: Sendable, Equatable, Codable {
         heldByLimits = 0
         var limitsAllow: Date?
         var zoneJobs: [String: Int] = [:]
-        var zoneOpens: [String: Date?] = [:]
+        var zoneOpens: [String: Date] = [:]
         var never: [String: Int] = [:]
+        // The run's own answers: the same zone rule and window as its claims (`WindowAdmission`), per zone once.
+        let admission = window.map { WindowAdmission(window: $0, runZone: runZone, now: now) }
         for job in inputs.jobs {
-            let name = job.zone ?? runZone?.identifier
-            // The window's verdict for the job's zone, worked out once per zone.
+            let name = job.zone ?? runZone?.identifier ?? "(none)"
             var opens: Date? = nil
-            if let window {
-                guard let name else {
-                    never["no time zone (give the row a timezone column, or --timezone)", default: 0] += 1
+            if let admission {
+                guard WindowAdmission.zone(named: job.zone, runZone: runZone) != nil else {
+                    let reason =
+                        job.zone.map { "zone \($0) unknown to this host's zone database" }
+                        ?? "no time zone (give the row a timezone column, or --timezone)"
+                    never[reason, default: 0] += 1
                     continue
                 }
-                guard let zone = ZoneNames.zone(named: name) else {
-                    never["zone \(name) unknown to this host's zone database", default: 0] += 1
-                    continue
-                }
-                if zoneOpens[name] == nil {
-                    let next = window.nextAllowedStart(at: now, in: zone)
-                    zoneOpens[name] = .some(next > now ? next : nil)
-                }
-                opens = zoneOpens[name] ?? nil
+                opens = admission.until(zoneNamed: job.zone)
             }
-            zoneJobs[name ?? "(none)", default: 0] += 1
-            if zoneOpens[name ?? "(none)"] == nil { zoneOpens[name ?? "(none)"] = .some(opens) }
+            zoneJobs[name, default: 0] += 1
+            zoneOpens[name] = opens
             if let due = job.due, due > now {
                 waitingForRetry += 1
                 continue
@@ -82,7 +78,7 @@ public struct CampaignPlan: Sendable, Equatable, Codable {
         }
         limitsAllowAt = limitsAllow.map(Timestamp.string)
         zones = zoneJobs.keys.sorted().map { name in
-            Zone(zone: name, jobs: zoneJobs[name] ?? 0, opensAt: (zoneOpens[name] ?? nil).map(Timestamp.string))
+            Zone(zone: name, jobs: zoneJobs[name] ?? 0, opensAt: zoneOpens[name].map(Timestamp.string))
         }
         if inputs.suppressed > 0 { never["suppressed (do-not-call list)", default: 0] += inputs.suppressed }
         self.never = never.keys.sorted().map { Never(reason: $0, jobs: never[$0] ?? 0) }

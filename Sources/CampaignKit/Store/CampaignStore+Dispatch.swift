@@ -161,14 +161,18 @@ extension CampaignStore {
         }
     }
 
+    /// The attempt states that may have rung someone (being placed, placed, ended, unknown), as SQL: what
+    /// per-number limits count, never an attempt refused before a call existed.
+    static let mayHaveRung = "('dialing', 'placed', 'ended', 'unknown')"
+
     /// When calls to `phone` started since `since`, in every campaign of the database: the attempts that may
-    /// have rung someone (being placed, placed, ended, unknown), not those refused before a call existed.
+    /// have rung someone (`mayHaveRung`).
     static func callStarts(_ db: Database, phone: String, since: Date) throws -> [Date] {
         try String.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT a.started_at FROM jobs j JOIN attempts a ON a.job_id = j.id
-                    WHERE j.phone_e164 = ? AND a.started_at > ? AND a.state IN ('dialing', 'placed', 'ended', 'unknown')
+                    WHERE j.phone_e164 = ? AND a.started_at > ? AND a.state IN \(mayHaveRung)
                     """), arguments: [phone, Timestamp.string(since)]
         ).compactMap(Timestamp.date)
     }

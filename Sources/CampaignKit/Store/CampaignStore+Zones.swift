@@ -57,7 +57,7 @@ extension CampaignStore {
                     db,
                     sql: """
                         SELECT j.phone_e164, a.started_at FROM attempts a JOIN jobs j ON j.id = a.job_id
-                        WHERE a.started_at > ? AND a.state IN ('dialing', 'placed', 'ended', 'unknown')
+                        WHERE a.started_at > ? AND a.state IN \(Self.mayHaveRung)
                         """, arguments: [Timestamp.string(since)])
                 for row in rows {
                     if let at = Timestamp.date(row[1]) { starts[row[0], default: []].append(at) }
