@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignKit
 import Foundation
 
-struct CancelCommand: ParsableCommand {
+struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
         abstract: "Cancel queued jobs: they are never called. A call in flight is never cut.",
@@ -23,14 +23,15 @@ struct CancelCommand: ParsableCommand {
     @Argument(help: "Job ids to cancel.")
     var jobIDs: [Int64] = []
 
-    func run() throws {
+    func run() async throws {
         guard all != !jobIDs.isEmpty else {
             printError("error: give the job ids to cancel, or --all for every queued job (not both)")
             throw ExitStatus.usage
         }
-        let store = try CampaignStore(path: database.db, mustExist: true)
-        let record = try store.resolveCampaign(campaign)
-        let cancelled = try store.cancelQueued(campaign: record, jobIDs: all ? nil : jobIDs, now: Date())
-        print("cancelled \(cancelled) queued job(s) of campaign '\(record.name)'; they will not be called")
+        try await CampaignDatabases.with(database.db) { store in
+            let record = try await store.resolveCampaign(campaign)
+            let cancelled = try await store.cancelQueued(campaign: record, jobIDs: all ? nil : jobIDs, now: Date())
+            print("cancelled \(cancelled) queued job(s) of campaign '\(record.name)'; they will not be called")
+        }
     }
 }

@@ -42,14 +42,14 @@ struct DemoCommand: AsyncParsableCommand {
         say("campaign demo: the dinner-reservation example on the built-in simulator (no real calls)\n")
         let request = try DemoCampaign.importRequest(in: folder)
         let store = try CampaignStore(path: path)
-        let report = try ContactImporter(store: store).run(request)
+        let report = try await ContactImporter(store: store).run(request)
         say("$ campaign import contacts.csv --prompt prompt.txt --name \(DemoCampaign.name)")
         say(ImportSummaryText.render(report, request: request, database: db ?? "a temporary database"))
-        let record = try store.resolveCampaign(DemoCampaign.name)
+        let record = try await store.resolveCampaign(DemoCampaign.name)
         try await withRunLock(store: store) {
             let result = try await rehearse(store: store, campaign: record)
             say("\n$ campaign report")
-            say(SummaryText.render(try CampaignSummary(store: store, campaign: record), database: db))
+            say(SummaryText.render(try await CampaignSummary(store: store, campaign: record), database: db))
             if let db {
                 say("\nthe demo database is kept: try campaign report --db \(db) --html report.html")
             } else {

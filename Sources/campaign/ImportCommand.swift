@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignKit
 import Foundation
 
-struct ImportCommand: ParsableCommand {
+struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Validate a contacts CSV and queue one call job per contact.",
@@ -68,7 +68,7 @@ struct ImportCommand: ParsableCommand {
         if maxRecordBytes < 1 { throw ValidationError("--max-record-bytes must be at least 1") }
     }
 
-    func run() throws {
+    func run() async throws {
         let campaignName = name ?? URL(fileURLWithPath: contacts).deletingPathExtension().lastPathComponent
         let request = ImportRequest(
             contactsPath: contacts, promptPath: prompt, campaignName: campaignName, phoneColumn: phoneColumn,
@@ -86,13 +86,13 @@ struct ImportCommand: ParsableCommand {
         let report: ImportReport
         // Saved on their own before the contacts are read: they hold whatever becomes of the import,
         // and then the database they are in is kept.
-        var suppression = ContactImporter.SuppressionLists()
+        var suppression = SuppressionLists()
         do {
             // A dry run never creates the database: it validates against an in-memory copy of the schema.
             let store = try CampaignStore(path: dryRun && !dbExisted ? ":memory:" : database.db)
             let importer = ContactImporter(store: store)
-            suppression = try importer.saveSuppressionLists(request)
-            report = try importer.importContacts(request, suppression: suppression)
+            suppression = try await importer.saveSuppressionLists(request)
+            report = try await importer.importContacts(request, suppression: suppression)
         } catch {
             if let saved = suppression.saved {
                 print(ImportSummaryText.suppressionLine(saved, saved: true, database: database.db))

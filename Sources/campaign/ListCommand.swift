@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignKit
 import Foundation
 
-struct ListCommand: ParsableCommand {
+struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the campaigns in a database with their progress."
@@ -10,8 +10,8 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    func run() throws {
-        let store = try CampaignStore(path: database.db, mustExist: true)
-        print(CampaignListText.render(try CampaignProgress.all(in: store)))
+    func run() async throws {
+        let campaigns = try await CampaignDatabases.with(database.db) { try await $0.campaignProgress() }
+        print(CampaignListText.render(campaigns))
     }
 }

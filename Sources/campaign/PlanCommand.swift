@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignKit
 import Foundation
 
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Say what a run with these settings would do with the queued jobs now; change nothing.",
@@ -39,12 +39,13 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print the plan as JSON.")
     var json = false
 
-    func run() throws {
-        let store = try CampaignStore(path: database.db, mustExist: true)
-        let record = try store.resolveCampaign(campaign)
-        let plan = try CampaignPlan(
-            store: store, campaign: record, window: CallingWindow.combining(window, skipDates: skipDates),
-            runZone: timezone, pressure: ContactPressure.given(cap: maxCallsPerNumber, minGap: minGap?.value))
+    func run() async throws {
+        let plan = try await CampaignDatabases.with(database.db) { store in
+            try await CampaignPlan.read(
+                from: store, campaign: try await store.resolveCampaign(campaign),
+                window: CallingWindow.combining(window, skipDates: skipDates), runZone: timezone,
+                pressure: ContactPressure.given(cap: maxCallsPerNumber, minGap: minGap?.value))
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignKit
 import Foundation
 
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Summarise a campaign; write its results as CSV, JSON or an HTML page.",
@@ -37,7 +37,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "How many jobs needing review to list.")
     var limit: Int = 20
 
-    func run() throws {
+    func run() async throws {
         if jobs && !json {
             printError("error: --jobs goes with --json (campaign report --json --jobs)")
             throw ExitStatus.usage
@@ -49,24 +49,9 @@ struct ReportCommand: ParsableCommand {
         for output in [csv, html].compactMap({ $0 }) {
             try OutputFile.check(output, database: database.db)
         }
-        let store = try CampaignStore(path: database.db, mustExist: true)
-        let record = try store.resolveCampaign(campaign)
         let now = Date()
-        // Every output of one report is the same moment: one read transaction, however long the CSV takes.
-        var notes: [String] = []
-        let summary = try store.readReport(campaign: record) { report in
-            let summary = try CampaignSummary(report, now: now, limit: max(limit, 0))
-            if let csv {
-                let rows = try ResultsExporter(store: store, spreadsheetSafe: !raw).write(report, to: csv)
-                notes.append("wrote \(rows) rows to \(csv)\(raw ? " (raw)" : "")")
-            }
-            if let html {
-                let timeline = try CallTimeline(report, now: now)
-                try HTMLReport.write(HTMLReport.render(summary, timeline: timeline), to: html)
-                notes.append("wrote the HTML report to \(html)")
-            }
-            if json { try JSONReport.write(summary, jobsFrom: jobs ? report : nil) }
-            return summary
+        let (summary, notes) = try await CampaignDatabases.with(database.db) { store in
+            try await write(from: store, now: now)
         }
         if json {
             for note in notes { printError(note) }
@@ -75,5 +60,33 @@ struct ReportCommand: ParsableCommand {
             if !notes.isEmpty { print("") }
             for note in notes { print(note) }
         }
+    }
+
+    /// Reads the campaign's summary and writes the outputs asked for, all of one moment: one read transaction,
+    /// however long the CSV takes. Returns the summary and a note per file written.
+    private func write(from store: some ReportStore, now: Date) async throws -> (CampaignSummary, [String]) {
+        let record = try await store.resolveCampaign(campaign)
+        var notes: [String] = []
+        let summary = try await store.readReport(campaign: record) { report in
+            let summary = try await CampaignSummary(report, now: now, limit: max(limit, 0))
+            if let csv {
+                let rows = try await ResultsExporter(spreadsheetSafe: !raw).write(report, to: csv)
+                notes.append("wrote \(rows) rows to \(csv)\(raw ? " (raw)" : "")")
+            }
+            if let html {
+                let timeline = try await CallTimeline(report, now: now)
+                try HTMLReport.write(HTMLReport.render(summary, timeline: timeline), to: html)
+                notes.append("wrote the HTML report to \(html)")
+            }
+            if json {
+                if jobs {
+                    try await JSONReport.write(summary, jobsFrom: report)
+                } else {
+                    try JSONReport.write(summary)
+                }
+            }
+            return summary
+        }
+        return (summary, notes)
     }
 }

@@ -46,7 +46,7 @@ struct ResolveCommand: AsyncParsableCommand {
         // A running dispatcher owns the jobs; settling them under it would race with its writes.
         try await withRunLock(databasePath: database.db) { lock in
             let store = try CampaignStore(path: database.db, mustExist: true)
-            let record = try store.resolveCampaign(campaign)
+            let record = try await store.resolveCampaign(campaign)
             try lock.recordHolder(in: store)
             let changed = try store.resolveUnknown(
                 campaign: record, jobIDs: all ? nil : jobIDs, action: requeue ? .requeue : .done, now: Date())

@@ -175,7 +175,7 @@ struct RunCommand: AsyncParsableCommand {
             // The lock first: the database is not opened for work through a second name while another run works it.
             try await withRunLock(databasePath: database.db) { lock in
                 let store = try CampaignStore(path: database.db, mustExist: true)
-                let record = try store.resolveCampaign(campaign)
+                let record = try await store.resolveCampaign(campaign)
                 try RunZoneCheck.check(store: store, campaign: record, configuration: configuration)
                 try lock.recordHolder(in: store)
                 if configuration.pressure != nil { try store.indexNumbersAcrossCampaigns() }
@@ -184,7 +184,7 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let original = try CampaignStore(path: database.db, mustExist: true)
-        let record = try original.resolveCampaign(campaign)
+        let record = try await original.resolveCampaign(campaign)
         try RunZoneCheck.check(store: original, campaign: record, configuration: configuration)
         // A rehearsal never changes the database it rehearses: it works on a copy that is thrown away.
         try await Rehearsal.withCopy(of: original) { copy in

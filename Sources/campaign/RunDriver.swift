@@ -55,6 +55,7 @@ enum RunSummaryText {
     }
 
     static func describe(_ counts: JobCounts) -> String {
-        counts.byStatus.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        counts.byStatus.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }.joined(
+            separator: ", ")
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignKit
 import Foundation
 
-struct SuppressCommand: ParsableCommand {
+struct SuppressCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suppress",
         abstract: "Add numbers to the do-not-call list, or list it.",
@@ -47,9 +47,9 @@ struct SuppressCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         if list {
-            let entries = try CampaignStore(path: database.db, mustExist: true).suppressedNumbers()
+            let entries = try await CampaignDatabases.with(database.db) { try await $0.suppressedNumbers() }
             for entry in entries { print("\(entry.phoneE164)\t\(entry.addedAt)\t\(entry.source)") }
             printError("\(entries.count) number\(entries.count == 1 ? "" : "s") on the do-not-call list")
             return
@@ -61,7 +61,9 @@ struct SuppressCommand: ParsableCommand {
             lists.append((reason ?? "command line", try reader.normalize(arguments: numbers)))
         }
         for path in file { lists.append((reason ?? path, try reader.read(path))) }
-        let result = try CampaignStore(path: database.db).addSuppressed(lists, now: Date())
+        let result = try await CampaignDatabases.with(database.db, mustExist: false) {
+            try await $0.addSuppressed(lists, now: Date())
+        }
         func count(_ value: Int, _ noun: String) -> String { "\(value) \(noun)\(value == 1 ? "" : "s")" }
         print(
             "do-not-call list in \(database.db): \(count(result.added, "number")) added, "

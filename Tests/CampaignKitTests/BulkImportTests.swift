@@ -13,7 +13,7 @@ struct BulkImportTests {
     let folder = TemporaryFolder()
 
     /// Enough rows (over 640 KB) to take the bulk path; every tenth number is on the suppression list.
-    func importBulk(into store: CampaignStore) throws -> ImportReport {
+    func importBulk(into store: CampaignStore) async throws -> ImportReport {
         var csv = "name,phone,day\n"
         var suppressed = "phone\n"
         for index in 0..<12_000 {
@@ -24,16 +24,16 @@ struct BulkImportTests {
         folder.write("contacts.csv", csv)
         folder.write("dnc.csv", suppressed)
         folder.write("prompt.txt", "Hi [name], about [day].")
-        return try ContactImporter(store: store).run(
+        return try await ContactImporter(store: store).run(
             ImportRequest(
                 contactsPath: folder.path("contacts.csv"), promptPath: folder.path("prompt.txt"),
                 campaignName: "bulk", suppressPaths: [folder.path("dnc.csv")]))
     }
 
     @Test("jobs get only statuses the CHECK allows, and point at their campaign and import")
-    func validRows() throws {
+    func validRows() async throws {
         let store = try CampaignStore(path: folder.path("campaign.db"))
-        let report = try importBulk(into: store)
+        let report = try await importBulk(into: store)
         #expect(report.committed && report.queued == 10_800 && report.suppressed == 1_200)
         let (statuses, orphans, violations) = try store.read { db in
             (
@@ -53,9 +53,9 @@ struct BulkImportTests {
     }
 
     @Test("after a bulk import the same connection checks foreign keys and the status CHECK again")
-    func checksAreBack() throws {
+    func checksAreBack() async throws {
         let store = try CampaignStore(path: folder.path("campaign.db"))
-        _ = try importBulk(into: store)
+        _ = try await importBulk(into: store)
         let flags = try store.read { db in
             [
                 try Int.fetchOne(db, sql: "PRAGMA foreign_keys"),

@@ -54,8 +54,8 @@ struct ContactPressureClaimTests {
 
     @Test("a number called in another campaign waits for the cap there, and is claimed once it allows")
     func acrossCampaigns() async throws {
-        let first = try TestCampaign(contacts: 2)
-        let second = try first.importAnother(named: "second", contacts: 2)
+        let first = try await TestCampaign(contacts: 2)
+        let second = try await first.importAnother(named: "second", contacts: 2)
         let store = first.store
         // Campaign one calls both numbers (placed, then ended), an hour ago.
         let claim = try await store.claimDueJobs(campaign: first.campaign, now: now - 3600, limit: 2)
@@ -77,8 +77,8 @@ struct ContactPressureClaimTests {
 
     @Test("an attempt refused before a call existed does not count; one being placed does")
     func whatCounts() async throws {
-        let first = try TestCampaign(contacts: 2)
-        let second = try first.importAnother(named: "second", contacts: 2)
+        let first = try await TestCampaign(contacts: 2)
+        let second = try await first.importAnother(named: "second", contacts: 2)
         let store = first.store
         let claim = try await store.claimDueJobs(campaign: first.campaign, now: now - 60, limit: 2)
         // The first number's attempt was refused (429): no call. The second's is still being placed.
@@ -93,8 +93,8 @@ struct ContactPressureClaimTests {
 
     @Test("an opt-out heard on a call lists the number and suppresses its queued jobs everywhere, in the end's commit")
     func optOutSuppressesEverywhere() async throws {
-        let first = try TestCampaign(contacts: 2)
-        let second = try first.importAnother(named: "second", contacts: 2)
+        let first = try await TestCampaign(contacts: 2)
+        let second = try await first.importAnother(named: "second", contacts: 2)
         let store = first.store
         let claim = try await store.claimDueJobs(campaign: first.campaign, now: now, limit: 1)
         let started = try #require(claim.started.first)

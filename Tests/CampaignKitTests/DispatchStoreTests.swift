@@ -10,7 +10,7 @@ struct DispatchStoreTests {
 
     @Test("a claim honours next_attempt_at, takes the oldest due jobs and commits their intents")
     func claimDue() async throws {
-        let test = try TestCampaign(contacts: 3)
+        let test = try await TestCampaign(contacts: 3)
         let store = test.store
         let first = try test.job(test.phones[0])
         try await store.postpone(jobID: first.id, until: now + 60, now: now)
@@ -28,7 +28,7 @@ struct DispatchStoreTests {
 
     @Test("a claim takes no more than its limit; the rest stay queued and due")
     func claimLimit() async throws {
-        let test = try TestCampaign(contacts: 4)
+        let test = try await TestCampaign(contacts: 4)
         let claim = try await test.store.claimDueJobs(campaign: test.campaign, now: now, limit: 3)
         #expect(claim.started.map(\.job.phone) == Array(test.phones.prefix(3)))
         #expect(claim.nextDue == .distantPast)
@@ -37,7 +37,7 @@ struct DispatchStoreTests {
 
     @Test("a job outside its window is postponed in the claim and the next candidate is taken instead")
     func claimPostpones() async throws {
-        let test = try TestCampaign(contacts: 3)
+        let test = try await TestCampaign(contacts: 3)
         let late = test.phones[0]
         let claim = try await test.store.claimDueJobs(
             campaign: test.campaign, now: now, limit: 2,
@@ -54,15 +54,15 @@ struct DispatchStoreTests {
 
     @Test("a queued number on the suppression list becomes suppressed and is never handed out")
     func suppressed() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         try test.store.addSuppressedForTest(test.phones[0], now: now)
         #expect(try await test.store.claimDueJobs(campaign: test.campaign, now: now, limit: 1).started.isEmpty)
         #expect(try test.job(test.phones[0]).status == "suppressed")
     }
 
     @Test("a run's start closes every queued job whose number was suppressed since the import")
-    func suppressedAtStart() throws {
-        let test = try TestCampaign(contacts: 3)
+    func suppressedAtStart() async throws {
+        let test = try await TestCampaign(contacts: 3)
         try test.store.addSuppressedForTest(test.phones[2], now: now)
         _ = try test.store.recoverAtStart(campaign: test.campaign, now: now)
         #expect(try test.job(test.phones[2]).status == "suppressed")
@@ -71,7 +71,7 @@ struct DispatchStoreTests {
 
     @Test("the intent is committed before the POST: a fresh connection sees the job dialing")
     func intentCommitted() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let job = try test.job(test.phones[0])
         let intent = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
         #expect(intent.attemptNumber == 1)
@@ -85,7 +85,7 @@ struct DispatchStoreTests {
 
     @Test("not placed gives the attempt back; the next intent gets a new attempt row")
     func notPlaced() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let job = try test.job(test.phones[0])
         let first = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
         #expect(
@@ -99,7 +99,7 @@ struct DispatchStoreTests {
 
     @Test("an undone intent leaves the job exactly as before")
     func undo() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let before = try test.job(test.phones[0])
         let intent = try await test.store.recordAttemptIntent(jobID: before.id, now: now)
         #expect(try await test.store.undoAttemptIntent(intent, now: now) == .applied)
@@ -108,7 +108,7 @@ struct DispatchStoreTests {
 
     @Test("an intent undone later (401/402) does not even touch the job's updated_at")
     func undoKeepsUpdatedAt() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let job = try test.job(test.phones[0])
         let rows = { () throws -> [String] in
             try test.store.read { db in try Row.fetchAll(db, sql: "SELECT * FROM jobs").map { "\($0)" } }
@@ -121,7 +121,7 @@ struct DispatchStoreTests {
 
     @Test("resolve requeues or closes unknown jobs, and refuses other ids", arguments: [ResolveAction.requeue, .done])
     func resolve(action: ResolveAction) async throws {
-        let test = try TestCampaign(contacts: 2)
+        let test = try await TestCampaign(contacts: 2)
         let job = try test.job(test.phones[0])
         let intent = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
         #expect(

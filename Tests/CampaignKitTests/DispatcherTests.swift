@@ -21,7 +21,7 @@ struct DispatcherTests {
 
     @Test("in flight reaches maxParallel and never exceeds it; every job completes")
     func boundedPool() async throws {
-        let campaign = try TestCampaign(contacts: 12)
+        let campaign = try await TestCampaign(contacts: 12)
         let clock = TestClock(start)
         let client = FakeCallingClient(clock: clock)
         let result = try await campaign.dispatcher(client: client, clock: clock, configuration: settings(4)).run()
@@ -34,7 +34,7 @@ struct DispatcherTests {
 
     @Test("no answer is retried after exactly the backoff, and fails when attempts are used up")
     func retryTiming() async throws {
-        let campaign = try TestCampaign(contacts: 1)
+        let campaign = try await TestCampaign(contacts: 1)
         let phone = campaign.phones[0]
         let clock = TestClock(start)
         let client = FakeCallingClient(
@@ -53,24 +53,24 @@ struct DispatcherTests {
 
     @Test("with noWait a run returns when only a retry is left, and the next run places it")
     func noWaitReturnsRetryTime() async throws {
-        let campaign = try TestCampaign(contacts: 1)
+        let campaign = try await TestCampaign(contacts: 1)
         let phone = campaign.phones[0]
         let clock = TestClock(start)
         let client = FakeCallingClient(clock: clock, scripts: [phone: [.answer("Line busy.", polls: 1)]])
         let configuration = settings { $0.noWait = true }
         let first = try await campaign.dispatcher(client: client, clock: clock, configuration: configuration).run()
-        #expect(first == .waiting(until: start + 5 + 1800, JobCounts(byStatus: ["queued": 1])))
+        #expect(first == .waiting(until: start + 5 + 1800, JobCounts(byStatus: [.queued: 1])))
         #expect(try campaign.job(phone).outcome == "busy")
         clock.advance(to: start + 5 + 1800)
         let second = try await campaign.dispatcher(client: client, clock: clock, configuration: configuration).run()
-        #expect(second == .finished(JobCounts(byStatus: ["completed": 1])))
+        #expect(second == .finished(JobCounts(byStatus: [.completed: 1])))
         #expect(await client.posts.count == 2)
     }
 
     @Test("a job outside its calling window waits for it, across a daylight-saving change")
     func windowWait() async throws {
         // 2026-03-08 is the spring-forward day in New York: 09:00 EDT is 13:00 UTC (the day before, 14:00).
-        let campaign = try TestCampaign(contacts: 1, timezone: "America/New_York")
+        let campaign = try await TestCampaign(contacts: 1, timezone: "America/New_York")
         let clock = TestClock(Date(utc: "2026-03-08T05:00:00.000Z"))
         let client = FakeCallingClient(clock: clock)
         let events = EventLog()
@@ -83,7 +83,7 @@ struct DispatcherTests {
 
     @Test("429 pauses every slot for Retry-After without using up an attempt")
     func rateLimitPausesAll() async throws {
-        let campaign = try TestCampaign(contacts: 5)
+        let campaign = try await TestCampaign(contacts: 5)
         let first = campaign.phones[0]
         let clock = TestClock(start)
         let client = FakeCallingClient(
@@ -104,7 +104,7 @@ struct DispatcherTests {
 
     @Test("consecutive connection failures open the breaker; a probe after the cool-down closes it")
     func circuitBreaker() async throws {
-        let campaign = try TestCampaign(contacts: 1)
+        let campaign = try await TestCampaign(contacts: 1)
         let phone = campaign.phones[0]
         let clock = TestClock(start)
         let refused = FakeCallingClient.Step.fail(.notSent(reason: "connection refused"))
@@ -133,7 +133,7 @@ struct DispatcherTests {
             CallingError.unauthorized(status: 401, message: "bad key"), .outOfCredits(message: "no credits"),
         ])
     func accountRefusalStops(error: CallingError) async throws {
-        let campaign = try TestCampaign(contacts: 3)
+        let campaign = try await TestCampaign(contacts: 3)
         let clock = TestClock(start)
         let client = FakeCallingClient(clock: clock, scripts: [campaign.phones[0]: [.fail(error)]])
         await #expect(throws: DispatchError.self) {
@@ -146,14 +146,14 @@ struct DispatcherTests {
 
     @Test("an unknown POST result makes the job unknown, and no run redials it")
     func outcomeUnknownNeverRedialled() async throws {
-        let campaign = try TestCampaign(contacts: 1)
+        let campaign = try await TestCampaign(contacts: 1)
         let phone = campaign.phones[0]
         let clock = TestClock(start)
         let client = FakeCallingClient(
             clock: clock, scripts: [phone: [.fail(.outcomeUnknown(status: 502, reason: "bad gateway"))]])
         for _ in 0..<2 {
             let result = try await campaign.dispatcher(client: client, clock: clock, configuration: settings()).run()
-            #expect(result == .finished(JobCounts(byStatus: ["unknown": 1])))
+            #expect(result == .finished(JobCounts(byStatus: [.unknown: 1])))
         }
         #expect(await client.posts.count == 1)
         let job = try campaign.job(phone)
@@ -164,7 +164,7 @@ struct DispatcherTests {
 
     @Test("recovery: dialing becomes unknown; in_progress is followed by interactionId without a new POST")
     func recoveryAtStart() async throws {
-        let campaign = try TestCampaign(contacts: 3)
+        let campaign = try await TestCampaign(contacts: 3)
         let (crashed, ringing) = (campaign.phones[0], campaign.phones[1])
         let store = campaign.store
         // An earlier run died mid-POST for the first job, and while following the second.
@@ -175,7 +175,7 @@ struct DispatcherTests {
         let client = FakeCallingClient(clock: clock)
         await client.preload(interactionID: "earlier-1", phone: ringing, summary: "Confirmed for Friday.")
         let result = try await campaign.dispatcher(client: client, clock: clock, configuration: settings(2)).run()
-        #expect(result == .finished(JobCounts(byStatus: ["unknown": 1, "completed": 2])))
+        #expect(result == .finished(JobCounts(byStatus: [.unknown: 1, .completed: 2])))
         #expect(await client.posts.map(\.request.to) == [campaign.phones[2]])
         #expect(await client.statusRequests.contains("earlier-1"))
         #expect(try campaign.job(crashed).status == "unknown")
@@ -186,7 +186,7 @@ struct DispatcherTests {
 
     @Test("a 404 while following keeps the job for review instead of redialling")
     func interactionNotFound() async throws {
-        let campaign = try TestCampaign(contacts: 1)
+        let campaign = try await TestCampaign(contacts: 1)
         let phone = campaign.phones[0]
         let clock = TestClock(start)
         let client = FakeCallingClient(
@@ -200,18 +200,18 @@ struct DispatcherTests {
 
     @Test("a 400 fails the job with the API's message; the others go on")
     func rejected() async throws {
-        let campaign = try TestCampaign(contacts: 2)
+        let campaign = try await TestCampaign(contacts: 2)
         let clock = TestClock(start)
         let client = FakeCallingClient(
             clock: clock, scripts: [campaign.phones[0]: [.fail(.rejected(status: 422, message: "bad language"))]])
         let result = try await campaign.dispatcher(client: client, clock: clock, configuration: settings(2)).run()
-        #expect(result == .finished(JobCounts(byStatus: ["failed": 1, "completed": 1])))
+        #expect(result == .finished(JobCounts(byStatus: [.failed: 1, .completed: 1])))
         #expect(try campaign.job(campaign.phones[0]).attemptStates == ["rejected"])
     }
 
     @Test("waitForCallEnd mode labels the POST's answer without polling")
     func waitForCallEnd() async throws {
-        let campaign = try TestCampaign(contacts: 2)
+        let campaign = try await TestCampaign(contacts: 2)
         let clock = TestClock(start)
         let client = FakeCallingClient(
             clock: clock, scripts: [campaign.phones[0]: [.answer("Reached voicemail, left a message.")]])
@@ -226,19 +226,19 @@ struct DispatcherTests {
 
     @Test("a stop asked for before the run places nothing and leaves everything resumable")
     func stopBeforeStart() async throws {
-        let campaign = try TestCampaign(contacts: 3)
+        let campaign = try await TestCampaign(contacts: 3)
         let clock = TestClock(start)
         let client = FakeCallingClient(clock: clock)
         let dispatcher = campaign.dispatcher(client: client, clock: clock, configuration: settings(2))
         dispatcher.requestStop()
         let result = try await dispatcher.run()
-        #expect(result == .stopped(JobCounts(byStatus: ["queued": 3])))
+        #expect(result == .stopped(JobCounts(byStatus: [.queued: 3])))
         #expect(await client.posts.isEmpty)
     }
 
     @Test("a stop during the run places no new call and never leaves a job dialing")
     func stopDuringRun() async throws {
-        let campaign = try TestCampaign(contacts: 6)
+        let campaign = try await TestCampaign(contacts: 6)
         let clock = TestClock(start)
         let client = FakeCallingClient(clock: clock)
         let box = DispatcherBox()
@@ -267,7 +267,7 @@ struct DispatcherTests {
 extension DispatcherTests {
     @Test("after the grace period a ringing call is left in_progress; the next run follows it without a POST")
     func graceExpiresThenResume() async throws {
-        let campaign = try TestCampaign(contacts: 2)
+        let campaign = try await TestCampaign(contacts: 2)
         let (long, waiting) = (campaign.phones[0], campaign.phones[1])
         let clock = TestClock(start)
         let client = FakeCallingClient(clock: clock, scripts: [long: [.answer("Talked for ages.", polls: 100)]])
@@ -281,12 +281,12 @@ extension DispatcherTests {
             })
         box.dispatcher = first
         let result = try await first.run()
-        #expect(result == .stopped(JobCounts(byStatus: ["in_progress": 1, "queued": 1])))
+        #expect(result == .stopped(JobCounts(byStatus: [.inProgress: 1, .queued: 1])))
         #expect(try campaign.job(long).status == "in_progress")
         #expect(try campaign.job(waiting).attempts == 0)
 
         let second = try await campaign.dispatcher(client: client, clock: clock, configuration: configuration).run()
-        #expect(second == .finished(JobCounts(byStatus: ["completed": 2])))
+        #expect(second == .finished(JobCounts(byStatus: [.completed: 2])))
         #expect(await client.posts.map(\.request.to) == [long, waiting])
         #expect(try campaign.job(long).attempts == 1)
         #expect(try campaign.job(long).outcome == "answered")
@@ -294,7 +294,7 @@ extension DispatcherTests {
 
     @Test("429s without Retry-After back off exponentially; the attempt count is untouched")
     func rateLimitBackoff() async throws {
-        let campaign = try TestCampaign(contacts: 1)
+        let campaign = try await TestCampaign(contacts: 1)
         let phone = campaign.phones[0]
         let clock = TestClock(start)
         let limited = FakeCallingClient.Step.fail(.rateLimited(status: 429, retryAfter: nil))
@@ -310,7 +310,7 @@ extension DispatcherTests {
         "cancelling the run's task stops at once and leaves the ringing call to the next run",
         .timeLimit(.minutes(1)))
     func cancelled() async throws {
-        let campaign = try TestCampaign(contacts: 2)
+        let campaign = try await TestCampaign(contacts: 2)
         let clock = TestClock(start)
         let client = FakeCallingClient(
             clock: clock, scripts: [campaign.phones[0]: [.answer("Long call.", polls: 1_000_000)]])
@@ -319,13 +319,13 @@ extension DispatcherTests {
         while await client.statusRequests.count < 3 { await Task.yield() }
         task.cancel()
         let result = try await task.value
-        #expect(result == .stopped(JobCounts(byStatus: ["in_progress": 1, "queued": 1])))
+        #expect(result == .stopped(JobCounts(byStatus: [.inProgress: 1, .queued: 1])))
         #expect(await client.posts.count == 1)
     }
 
     @Test("--rate spaces call starts however many slots are free")
     func ratePacing() async throws {
-        let campaign = try TestCampaign(contacts: 4)
+        let campaign = try await TestCampaign(contacts: 4)
         let clock = TestClock(start)
         let client = FakeCallingClient(clock: clock)
         let configuration = settings(4) { $0.rate = RatePacer(callsPerMinute: 6) }
@@ -342,7 +342,7 @@ extension DispatcherTests {
 
     @Test("progress never shows more calls in flight than maxParallel")
     func progressEvents() async throws {
-        let campaign = try TestCampaign(contacts: 8)
+        let campaign = try await TestCampaign(contacts: 8)
         let clock = TestClock(start)
         let client = FakeCallingClient(clock: clock)
         let events = EventLog()
@@ -411,13 +411,13 @@ extension DispatcherTests {
 
     @Test("a stop asked for while a claim commits places none of its calls and leaves the jobs queued")
     func stopDuringClaim() async throws {
-        let campaign = try TestCampaign(contacts: 4)
+        let campaign = try await TestCampaign(contacts: 4)
         let clock = TestClock(start)
         let client = FakeCallingClient(clock: clock)
         let before = try campaign.jobs()
         let result = try await holdingFirstClaim(
             campaign, client: client, clock: clock, configuration: settings(4), meanwhile: { $0.requestStop() })
-        #expect(result == .stopped(JobCounts(byStatus: ["queued": 4])))
+        #expect(result == .stopped(JobCounts(byStatus: [.queued: 4])))
         #expect(await client.posts.isEmpty)
         #expect(try campaign.jobs() == before)
     }

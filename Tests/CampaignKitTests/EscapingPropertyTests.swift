@@ -93,13 +93,13 @@ struct SpreadsheetGuardPropertyTests {
     }
 
     @Test("every guarded cell, read back by our reader, is plain text or a phone-like value")
-    func resultsCSV() throws {
+    func resultsCSV() async throws {
         folder.write("prompt.txt", "Hi [name].")
         var csv = "name,phone,note\n"
         for index in 0..<1000 { csv += "n\(index),+1 415 555 \(String(format: "%04d", index)),x\n" }
         folder.write("contacts.csv", csv)
         let store = try CampaignStore(path: folder.path("campaign.db"))
-        let report = try ContactImporter(store: store).run(
+        let report = try await ContactImporter(store: store).run(
             ImportRequest(
                 contactsPath: folder.path("contacts.csv"), promptPath: folder.path("prompt.txt"), campaignName: "c"))
         try #require(report.committed && report.queued == 1000)
@@ -123,7 +123,7 @@ struct SpreadsheetGuardPropertyTests {
             expected.append(parsed.fields + [summary])
         }
         let campaign = try #require(try store.campaign(named: "c"))
-        try ResultsExporter(store: store).write(campaign: campaign, to: folder.path("results.csv"))
+        try await ResultsExporter().write(campaign: campaign, in: store, to: folder.path("results.csv"))
         let reader = try CSVReader(path: folder.path("results.csv"))
         _ = try reader.next()
         var row = 0

@@ -138,7 +138,7 @@ struct TestCampaign {
     /// UK drama numbers (+44 20 7946 0xxx): valid, and reserved so they ring nobody.
     static func phone(_ index: Int) -> String { "+4420794600" + String(format: "%02d", index) }
 
-    init(contacts count: Int, timezone: String? = nil, suppressed: [Int] = []) throws {
+    init(contacts count: Int, timezone: String? = nil, suppressed: [Int] = []) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dispatch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let phones = (0..<count).map(Self.phone)
@@ -150,27 +150,27 @@ struct TestCampaign {
         try "Call [name] about dinner.".write(to: prompt, atomically: true, encoding: .utf8)
         let dbPath = directory.appendingPathComponent("campaign.db").path
         store = try CampaignStore(path: dbPath)
-        let report = try ContactImporter(store: store).run(
+        let report = try await ContactImporter(store: store).run(
             ImportRequest(
                 contactsPath: contacts.path, promptPath: prompt.path, campaignName: "guests", region: "GB",
                 defaults: CallOptions(timezone: timezone)))
         precondition(report.committed, "test import failed: \(report.problems)")
-        campaign = try store.resolveCampaign("guests")
+        campaign = try await store.resolveCampaign("guests")
         self.phones = phones
     }
 
     /// A second campaign in the same database, with the first `count` of the same numbers.
-    func importAnother(named name: String, contacts count: Int) throws -> CampaignRecord {
+    func importAnother(named name: String, contacts count: Int) async throws -> CampaignRecord {
         var csv = "name,phone\n"
         for (index, phone) in phones.prefix(count).enumerated() { csv += "Guest \(index),\(phone)\n" }
         let contacts = directory.appendingPathComponent("\(name).csv")
         try csv.write(to: contacts, atomically: true, encoding: .utf8)
-        let report = try ContactImporter(store: store).run(
+        let report = try await ContactImporter(store: store).run(
             ImportRequest(
                 contactsPath: contacts.path, promptPath: directory.appendingPathComponent("prompt.txt").path,
                 campaignName: name, region: "GB", defaults: CallOptions()))
         precondition(report.committed, "test import failed: \(report.problems)")
-        return try store.resolveCampaign(name)
+        return try await store.resolveCampaign(name)
     }
 
     func jobs() throws -> [JobSnapshot] { try store.jobSnapshots(campaign: campaign) }

@@ -43,7 +43,7 @@ struct GroupCommitterTests {
         "writes that wait together share one commit; one that throws is rolled back alone",
         .timeLimit(.minutes(1)))
     func sharedCommit() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let committer = test.store.committer
         let before = committer.commits
         let writes = try await asOneBatch(
@@ -78,7 +78,7 @@ struct GroupCommitterTests {
 
     @Test("a write is durable when it returns: a second connection sees it")
     func durableOnReturn() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         try await test.store.commit { db in try insert(db, 42) }
         // A read-only connection takes no lock, so it sees only what is committed, without waiting.
         var configuration = Configuration()
@@ -92,7 +92,7 @@ struct GroupCommitterTests {
         "when the shared commit fails, every write of the batch gets the error and none is kept",
         .timeLimit(.minutes(1)))
     func failedCommit() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let committer = test.store.committer
         // A deferred foreign key is checked at COMMIT: one bad write makes the whole commit fail.
         try test.store.write { db in
@@ -125,7 +125,7 @@ struct GroupCommitterTests {
     /// waits for it instead of failing, since a write that fails after a POST would lose the call's id.
     @Test("a write waits for another process's long write lock instead of failing", .timeLimit(.minutes(1)))
     func waitsForAnotherWriter() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let busyAnswers = Mutex(0)
         var configuration = Configuration()
         // SQLite asks this on each busy wait; answering false makes every wait end at once in SQLITE_BUSY, as a

@@ -27,7 +27,7 @@ struct GuardedWriteTests {
     @Test(
         "a write about an intent whose job changed under it is refused and changes nothing", arguments: Write.allCases)
     func staleIntentWrites(write: Write) async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let job = try test.job(test.phones[0])
         let lost = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
         _ = try test.store.recoverAtStart(campaign: test.campaign, now: now + 1)
@@ -60,7 +60,7 @@ struct GuardedWriteTests {
 
     @Test("an end or a review for a call whose job was resolved meanwhile is refused and changes nothing")
     func staleEndAndReview() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let store = test.store
         let job = try test.job(test.phones[0])
         let intent = try await store.recordAttemptIntent(jobID: job.id, now: now)
@@ -87,7 +87,7 @@ struct GuardedWriteTests {
 
     @Test("restart recovery follows only each job's latest attempt, even when the API reused an interaction id")
     func recoveryFollowsLatestAttemptOnly() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let store = test.store
         let job = try test.job(test.phones[0])
         let first = try await store.recordAttemptIntent(jobID: job.id, now: now)
@@ -106,7 +106,7 @@ struct GuardedWriteTests {
 
     @Test("a call is followed only on the API that placed it")
     func recoveryKeepsToItsAPI() async throws {
-        let test = try TestCampaign(contacts: 2)
+        let test = try await TestCampaign(contacts: 2)
         let store = test.store
         for (index, api) in ["https://api.pokulabs.com", "http://127.0.0.1:9"].enumerated() {
             let job = try test.job(test.phones[index])
@@ -123,7 +123,7 @@ struct GuardedWriteTests {
 
     @Test("an in-progress job whose latest attempt has no interaction id becomes unknown at recovery, never left")
     func inProgressWithoutACallToFollow() async throws {
-        let test = try TestCampaign(contacts: 1)
+        let test = try await TestCampaign(contacts: 1)
         let job = try test.job(test.phones[0])
         _ = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
         // What no guarded write leaves, but a database edited by hand or an older version might.
@@ -143,8 +143,8 @@ struct GuardedWriteTests {
 struct RunLockTests {
     /// A database with its run lock refused through every other name of the same file.
     @Test("the lock belongs to the database file: a symlink, a hard link or a roundabout path reach the same lock")
-    func everyName() throws {
-        let test = try TestCampaign(contacts: 1)
+    func everyName() async throws {
+        let test = try await TestCampaign(contacts: 1)
         let folder = test.directory
         let path = test.store.path
         let symlink = folder.appendingPathComponent("link.db").path
@@ -169,8 +169,8 @@ struct RunLockTests {
     }
 
     @Test("taking the lock creates, follows and truncates no file beside the database")
-    func touchesNothingElse() throws {
-        let test = try TestCampaign(contacts: 1)
+    func touchesNothingElse() async throws {
+        let test = try await TestCampaign(contacts: 1)
         let victim = test.directory.appendingPathComponent("precious.txt")
         try "keep me".write(to: victim, atomically: true, encoding: .utf8)
         // The old lock file's name, planted as a link to another file: the old code truncated it.

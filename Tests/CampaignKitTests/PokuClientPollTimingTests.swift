@@ -26,7 +26,7 @@ import Testing
                 body: #"{"interactionId":"call-1","createdAt":"2026-06-01T12:00:00.000Z","status":"\#(state)"}"#)
         }
         let client = PokuClient(configuration: .init(baseURL: server.baseURL), apiKey: "timing-test-key")
-        let campaign = try TestCampaign(contacts: 1)
+        let campaign = try await TestCampaign(contacts: 1)
         let interval = Duration.milliseconds(20)
         let jitter = 0.2
         var configuration = DispatchConfiguration(

@@ -11,23 +11,24 @@ struct ReportSnapshotTests {
     let now = Date(utc: "2026-06-01T12:00:00.000Z")
 
     @Test("every figure of a summary is of one moment, even when a run commits between its statements")
-    func summaryIsOneMoment() throws {
-        let test = try TestCampaign(contacts: 3)
+    func summaryIsOneMoment() async throws {
+        let test = try await TestCampaign(contacts: 3)
         let run = try DatabaseQueue(path: test.store.path)
-        let before = try CampaignSummary(store: test.store, campaign: test.campaign, now: now)
+        let before = try await CampaignSummary(store: test.store, campaign: test.campaign, now: now)
 
-        // SQLite calls the trace as a statement starts, before it takes its read snapshot: the commit lands
-        // after the summary's first query and before its second.
+        // SQLite calls the trace as a statement starts, before it runs: the commit lands after the summary's
+        // first query and before its second, on the snapshot's own connection.
         let selects = Counter()
-        try test.store.queue.inDatabase { db in
-            db.trace(options: .statement) { event in
-                guard case .statement(let statement) = event, statement.sql.hasPrefix("SELECT") else { return }
-                if selects.increment() == 2 { try! Self.endOneCall(run, campaign: test.campaign.id, now: now) }
+        let during = try await test.store.readReport(campaign: test.campaign) { report in
+            report.connection.inDatabase { db in
+                db.trace(options: .statement) { event in
+                    guard case .statement(let statement) = event, statement.sql.hasPrefix("SELECT") else { return }
+                    if selects.increment() == 2 { try! Self.endOneCall(run, campaign: test.campaign.id, now: now) }
+                }
             }
+            return try await CampaignSummary(report, now: now)
         }
-        let during = try CampaignSummary(store: test.store, campaign: test.campaign, now: now)
-        try test.store.queue.inDatabase { $0.trace(options: .statement, nil) }
-        let after = try CampaignSummary(store: test.store, campaign: test.campaign, now: now)
+        let after = try await CampaignSummary(store: test.store, campaign: test.campaign, now: now)
 
         #expect(selects.value > 2, "the summary reads with more than two statements")
         #expect(during == before)
@@ -36,19 +37,19 @@ struct ReportSnapshotTests {
     }
 
     @Test("a whole report (summary, results CSV, timeline, JSON jobs) reads one snapshot")
-    func reportIsOneMoment() throws {
-        let test = try TestCampaign(contacts: 3)
+    func reportIsOneMoment() async throws {
+        let test = try await TestCampaign(contacts: 3)
         let run = try DatabaseQueue(path: test.store.path)
         let csv = test.directory.appendingPathComponent("results.csv").path
         let json = test.directory.appendingPathComponent("jobs.json").path
-        let (summary, timeline, rows) = try test.store.readReport(campaign: test.campaign) { report in
-            let summary = try CampaignSummary(report, now: now)
+        let (summary, timeline, rows) = try await test.store.readReport(campaign: test.campaign) { report in
+            let summary = try await CampaignSummary(report, now: now)
             try Self.endOneCall(run, campaign: test.campaign.id, now: now)
-            let rows = try ResultsExporter(store: test.store).write(report, to: csv)
-            let timeline = try CallTimeline(report, now: now)
+            let rows = try await ResultsExporter().write(report, to: csv)
+            let timeline = try await CallTimeline(report, now: now)
             let fd = open(json, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
             defer { close(fd) }
-            try JSONReport.write(summary, jobsFrom: report, to: fd)
+            try await JSONReport.write(summary, jobsFrom: report, to: fd)
             return (summary, timeline, rows)
         }
         #expect(summary.byStatus["queued"] == 3 && summary.byOutcome.isEmpty)
@@ -61,9 +62,9 @@ struct ReportSnapshotTests {
         #expect(text.components(separatedBy: "\"status\":\"queued\"").count == 4)
         #expect(!text.contains("\"status\":\"completed\""))
 
-        let later = try CampaignSummary(store: test.store, campaign: test.campaign, now: now)
+        let later = try await CampaignSummary(store: test.store, campaign: test.campaign, now: now)
         #expect(later.byStatus["completed"] == 1)
-        #expect(try CallTimeline(store: test.store, campaign: test.campaign, now: now) != nil)
+        #expect(try await CallTimeline(store: test.store, campaign: test.campaign, now: now) != nil)
     }
 
     /// What `campaign run` commits when a call ends answered: the job completed with one attempt used, and

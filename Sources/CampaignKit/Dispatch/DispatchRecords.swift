@@ -160,12 +160,11 @@ struct EndedCall: Sendable, Equatable {
 
 /// Jobs of a campaign by status, for progress lines and for deciding when a run is over.
 public struct JobCounts: Sendable, Equatable {
-    /// By the status's stored text (`JobStatus.rawValue`).
-    public var byStatus: [String: Int] = [:]
+    public var byStatus: [JobStatus: Int] = [:]
 
-    init(byStatus: [String: Int] = [:]) { self.byStatus = byStatus }
+    init(byStatus: [JobStatus: Int] = [:]) { self.byStatus = byStatus }
 
-    subscript(status: JobStatus) -> Int { byStatus[status.rawValue] ?? 0 }
+    subscript(status: JobStatus) -> Int { byStatus[status] ?? 0 }
     public var total: Int { byStatus.values.reduce(0, +) }
     public var queued: Int { self[.queued] }
     var completed: Int { self[.completed] }

@@ -6,10 +6,10 @@ import Foundation
 /// Every write about an attempt after its intent is a compare-and-set on the job's status, its attempt count
 /// and its latest attempt (`GuardedWrite.stale` when the job changed under the writer); see
 /// docs/ARCHITECTURE.md, "Never twice".
-public protocol DispatchStore: Sendable {
+public protocol DispatchStore: CampaignCatalog {
     /// Brings the campaign back to a state a run can start from: jobs left `dialing` become `unknown`,
     /// `in_progress` calls placed through `api` are returned to be followed (never redialled).
-    func recoverAtStart(campaign: CampaignRecord, api: String?, now: Date) throws(StoreError) -> Recovery
+    func recoverAtStart(campaign: CampaignRecord, api: String?, now: Date) async throws(StoreError) -> Recovery
 
     /// In one transaction: records `results` first, then takes up to `limit` due jobs and commits the intent
     /// to call each (an attempt in `dialing`). A job `admission` keeps outside its calling window, or that

@@ -67,7 +67,7 @@ public final class Dispatcher: Sendable {
     public func run() async throws(DispatchError) -> RunResult {
         let recovery: Recovery
         do {
-            recovery = try store.recoverAtStart(campaign: campaign, api: client.api, now: clock.now())
+            recovery = try await store.recoverAtStart(campaign: campaign, api: client.api, now: clock.now())
         } catch {
             throw .store(error)
         }

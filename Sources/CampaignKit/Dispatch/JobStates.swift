@@ -1,5 +1,5 @@
 /// A job's status, stored as its raw text in `jobs.status` (the schema's CHECK lists exactly these).
-enum JobStatus: String, Sendable, CaseIterable, Codable {
+public enum JobStatus: String, Sendable, CaseIterable, Codable {
     /// Waiting to be called (now, or at `next_attempt_at`).
     case queued
     /// Its intent is committed and its POST may be under way: a call may be ringing.

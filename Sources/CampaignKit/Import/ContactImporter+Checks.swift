@@ -1,14 +1,17 @@
+/// Finding the phone column of a contacts file or a do-not-call list by its name.
+enum PhoneColumn {
+    /// The header names that mark the phone column, in order of preference.
+    static let names = ["phone", "phone_number", "phone number", "number", "to"]
+
+    /// The position of the phone column found by name in `header`, by `names` preference.
+    static func named(in header: [String]) -> Int? {
+        let lowered = header.map { $0.trimmingSpaces.lowercased() }
+        return names.lazy.compactMap { lowered.firstIndex(of: $0) }.first
+    }
+}
+
 /// The checks an import makes before it reads a row: the options, the header, and a campaign that exists.
 extension ContactImporter {
-    /// The header names that mark the phone column, in order of preference.
-    static let phoneColumnNames = ["phone", "phone_number", "phone number", "number", "to"]
-
-    /// The position of the phone column found by name in `header`, by `phoneColumnNames` preference.
-    static func namedPhoneColumn(_ header: [String]) -> Int? {
-        let lowered = header.map { $0.trimmingSpaces.lowercased() }
-        return phoneColumnNames.lazy.compactMap { lowered.firstIndex(of: $0) }.first
-    }
-
     func validatedDefaults(_ given: CallOptions, phones: PhoneNormalizer) throws -> CallOptions {
         var result = CallOptions()
         func check(_ value: String?, _ column: CallOptions.Column, _ flag: String) throws -> String? {
@@ -43,7 +46,7 @@ extension ContactImporter {
             }
             return index
         }
-        guard let index = Self.namedPhoneColumn(header) else {
+        guard let index = PhoneColumn.named(in: header) else {
             throw ImportError.noPhoneColumn(path: request.contactsPath, available: header)
         }
         return index

@@ -1,47 +1,48 @@
 import Foundation
 
+/// The `--suppress` lists of an import request, read and, unless it is a dry run, saved.
+public struct SuppressionLists: Sendable {
+    var files: [(path: String, numbers: [String])] = []
+    /// What saving them stored; nil when nothing was saved (no lists, or a dry run).
+    public var saved: SuppressionResult?
+
+    public init() {}
+}
+
 /// Reads a contacts file, validates every row, and stores the jobs: all of them or, by default,
 /// none if any row is rejected.
-public struct ContactImporter {
-    let store: CampaignStore
+public struct ContactImporter<Store: ImportStore> {
+    let store: Store
     let now: Date
 
-    public init(store: CampaignStore, now: Date = Date()) {
+    public init(store: Store, now: Date = Date()) {
         self.store = store
         self.now = now
     }
 
-    /// The `--suppress` lists of a request, read and, unless it is a dry run, saved.
-    public struct SuppressionLists: Sendable {
-        var files: [(path: String, numbers: [String])] = []
-        /// What saving them stored; nil when nothing was saved (no lists, or a dry run).
-        public var saved: SuppressionResult?
-
-        public init() {}
-    }
-
     /// Imports as `campaign import` does: the do-not-call lists first, committed on their own, then the contacts.
-    public func run(_ request: ImportRequest) throws -> ImportReport {
-        try importContacts(request, suppression: try saveSuppressionLists(request))
+    public func run(_ request: ImportRequest) async throws -> ImportReport {
+        try await importContacts(request, suppression: try await saveSuppressionLists(request))
     }
 
     /// Reads every `--suppress` list (all or nothing: one bad line refuses them all, nothing stored) and,
     /// unless it is a dry run, commits them in their own transaction before any contact is read: a
     /// do-not-call list must hold even when the import that brought it is refused.
-    public func saveSuppressionLists(_ request: ImportRequest) throws -> SuppressionLists {
+    public func saveSuppressionLists(_ request: ImportRequest) async throws -> SuppressionLists {
         var lists = SuppressionLists()
         guard !request.suppressPaths.isEmpty else { return lists }
-        let region = try request.region ?? store.campaign(named: request.campaignName)?.region ?? "US"
-        let reader = try SuppressionList(region: region)
+        var region = request.region
+        if region == nil { region = try await store.campaign(named: request.campaignName)?.region }
+        let reader = try SuppressionList(region: region ?? "US")
         lists.files = try request.suppressPaths.map { ($0, try reader.read($0)) }
         if !request.dryRun {
-            lists.saved = try store.addSuppressed(lists.files.map { ($0.path, $0.numbers) }, now: now)
+            lists.saved = try await store.addSuppressed(lists.files.map { ($0.path, $0.numbers) }, now: now)
         }
         return lists
     }
 
     /// Validates and stores the contacts; `suppression` is what `saveSuppressionLists` returned.
-    public func importContacts(_ request: ImportRequest, suppression: SuppressionLists) throws -> ImportReport {
+    public func importContacts(_ request: ImportRequest, suppression: SuppressionLists) async throws -> ImportReport {
         let template: String
         do {
             template = try String(contentsOfFile: request.promptPath, encoding: .utf8)
@@ -52,7 +53,7 @@ public struct ContactImporter {
         if let control = PromptTemplate.firstControlCharacter(in: template) {
             throw ImportError.template(.controlCharacter(path: request.promptPath, control))
         }
-        let existing = try store.campaign(named: request.campaignName)
+        let existing = try await store.campaign(named: request.campaignName)
         let phones: PhoneNormalizer
         do {
             phones = try PhoneNormalizer(region: request.region ?? existing?.region ?? "US")
@@ -92,7 +93,7 @@ public struct ContactImporter {
         }
         // About 64 bytes a contact: only used to decide whether this import is a bulk load.
         let bytes = (try? FileManager.default.attributesOfItem(atPath: request.contactsPath)[.size] as? Int) ?? 0
-        return try store.importContacts(
+        return try await store.importContacts(
             into: campaign, sourceFile: request.contactsPath, estimatedRows: bytes / 64, now: now
         ) { session in
             var report = ImportReport()
@@ -131,7 +132,7 @@ public struct ContactImporter {
 
     /// Streams the rows through validation (on every core) and stores them in file order.
     private func consume(
-        _ reader: CSVReader, validator: RowValidator, session: ImportSession, report: inout ImportReport,
+        _ reader: CSVReader, validator: RowValidator, session: Store.Session, report: inout ImportReport,
         rejects: inout RejectsWriter, request: ImportRequest
     ) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -173,7 +174,7 @@ public struct ContactImporter {
     }
 
     private func store(
-        _ entry: ValidatedBatch.Entry, of jobs: PackedJobs, session: ImportSession, report: inout ImportReport,
+        _ entry: ValidatedBatch.Entry, of jobs: PackedJobs, session: Store.Session, report: inout ImportReport,
         rejects: inout RejectsWriter, request: ImportRequest
     ) throws {
         report.rowsRead += 1

@@ -26,7 +26,7 @@ public struct SuppressionList {
             guard let first = try reader.next() else { return [] }
             var column = 0
             var numbers: [String] = []
-            if let named = ContactImporter.namedPhoneColumn(first.fields) {
+            if let named = PhoneColumn.named(in: first.fields) {
                 column = named
             } else if first.fields.count == 1 {
                 numbers.append(try number(first, column: 0, path: path))

@@ -19,13 +19,13 @@ public struct CallTimeline: Sendable, Equatable {
     var peak: Int { buckets.map(\.peak).max() ?? 0 }
 
     /// Nil when no call was ever started.
-    init?(store: CampaignStore, campaign: CampaignRecord, now: Date = Date(), bucketCount: Int = 120)
-        throws(StoreError)
+    init?(store: some ReportStore, campaign: CampaignRecord, now: Date = Date(), bucketCount: Int = 120)
+        async throws(StoreError)
     {
         let timeline: CallTimeline?
         do {
-            timeline = try store.readReport(campaign: campaign) {
-                try CallTimeline($0, now: now, bucketCount: bucketCount)
+            timeline = try await store.readReport(campaign: campaign) {
+                try await CallTimeline($0, now: now, bucketCount: bucketCount)
             }
         } catch {
             throw CampaignStore.storeError(error)
@@ -35,8 +35,8 @@ public struct CallTimeline: Sendable, Equatable {
     }
 
     /// The timeline of `report`'s moment; nil when no call was ever started.
-    public init?(_ report: ReportSnapshot, now: Date = Date(), bucketCount: Int = 120) throws(StoreError) {
-        guard let span = try report.callSpan(now: now),
+    public init?(_ report: some ReportReading, now: Date = Date(), bucketCount: Int = 120) async throws(StoreError) {
+        guard let span = try await report.callSpan(now: now),
             let start = Timestamp.date(span.start), let end = Timestamp.date(span.end)
         else { return nil }
         let startTime = start.timeIntervalSince1970
@@ -63,7 +63,7 @@ public struct CallTimeline: Sendable, Equatable {
             last = time
         }
 
-        try report.forEachCallEdge(now: now) { text, delta in
+        try await report.forEachCallEdge(now: now) { text, delta in
             guard let time = Timestamp.date(text)?.timeIntervalSince1970 else { return }
             cover(to: time)
             level = max(level + delta, 0)

@@ -32,12 +32,21 @@ public struct CampaignPlan: Sendable, Equatable, Codable {
     public var never: [Never]
 
     /// Works out the plan from the database: one read, nothing written.
-    public init(
-        store: CampaignStore, campaign: CampaignRecord, window: CallingWindow?, runZone: TimeZone?,
+    public static func read(
+        from store: some ReportStore, campaign: CampaignRecord, window: CallingWindow?, runZone: TimeZone?,
         pressure: ContactPressure?, now: Date = Date()
-    ) throws(StoreError) {
+    ) async throws(StoreError) -> CampaignPlan {
         let since = pressure.map { now.addingTimeInterval(-$0.lookBack.seconds) }
-        let inputs = try store.planInputs(campaign: campaign, startsSince: since)
+        let inputs = try await store.planInputs(campaign: campaign, startsSince: since)
+        return CampaignPlan(
+            inputs: inputs, campaign: campaign, window: window, runZone: runZone, pressure: pressure, now: now)
+    }
+
+    /// The plan for `inputs`, read at `now`.
+    init(
+        inputs: PlanInputs, campaign: CampaignRecord, window: CallingWindow?, runZone: TimeZone?,
+        pressure: ContactPressure?, now: Date
+    ) {
         self.campaign = campaign.name
         at = Timestamp.string(now)
         queued = inputs.jobs.count

@@ -3,11 +3,6 @@ public struct CampaignProgress: Sendable, Equatable {
     var name: String
     var createdAt: String?
     var counts: JobCounts
-
-    /// Every campaign of the database, oldest first, as of one moment.
-    public static func all(in store: CampaignStore) throws(StoreError) -> [CampaignProgress] {
-        try store.campaignProgress()
-    }
 }
 
 /// The words `campaign list` prints: a table a person scans.

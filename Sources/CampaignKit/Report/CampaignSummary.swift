@@ -43,45 +43,47 @@ public struct CampaignSummary: Sendable, Equatable, Codable {
     ]
 
     /// Reads the summary from the store, in one read transaction. `limit` caps the jobs listed as needing review.
-    public init(store: CampaignStore, campaign: CampaignRecord, now: Date = Date(), limit: Int = 20)
-        throws(StoreError)
+    public init(store: some ReportStore, campaign: CampaignRecord, now: Date = Date(), limit: Int = 20)
+        async throws(StoreError)
     {
         do {
-            self = try store.readReport(campaign: campaign) { try CampaignSummary($0, now: now, limit: limit) }
+            self = try await store.readReport(campaign: campaign) {
+                try await CampaignSummary($0, now: now, limit: limit)
+            }
         } catch {
             throw CampaignStore.storeError(error)
         }
     }
 
     /// Reads the summary from `report`, so that it is of the same moment as the rest of the report.
-    public init(_ report: ReportSnapshot, now: Date = Date(), limit: Int = 20) throws(StoreError) {
-        let counts = try report.jobCounts()
+    public init(_ report: some ReportReading, now: Date = Date(), limit: Int = 20) async throws(StoreError) {
+        let counts = try await report.jobCounts()
         campaign = report.campaign.name
         generatedAt = Timestamp.string(now)
         jobCount = counts.total
-        var byStatus = counts.byStatus
+        var byStatus = Dictionary(uniqueKeysWithValues: counts.byStatus.map { ($0.key.rawValue, $0.value) })
         for status in Self.statuses where byStatus[status] == nil { byStatus[status] = 0 }
         self.byStatus = byStatus
-        let totals = try report.jobTotals()
+        let totals = try await report.jobTotals()
         byOutcome = totals.byOutcome
-        attempts = AttemptTotals(used: totals.attemptsUsed, byState: try report.attemptStates())
+        attempts = AttemptTotals(used: totals.attemptsUsed, byState: try await report.attemptStates())
         let withOutcome = byOutcome.values.reduce(0, +)
         answerRate = withOutcome == 0 ? nil : Double(byOutcome[OutcomeRules.answered] ?? 0) / Double(withOutcome)
         scheduled = Scheduled(
-            queued: counts.queued, waiting: try report.waitingJobCount(now: now),
+            queued: counts.queued, waiting: try await report.waitingJobCount(now: now),
             inFlight: counts.active,
-            nextDueAt: try report.nextQueuedTime().map { Timestamp.string(max($0, now)) })
-        let capped = try report.waitingForCap(now: now)
+            nextDueAt: try await report.nextQueuedTime().map { Timestamp.string(max($0, now)) })
+        let capped = try await report.waitingForCap(now: now)
         scheduled.waitingForCap = capped.count
         scheduled.capAllowsAt = capped.until.map(Timestamp.string)
         // The lists are read only when there is something to list: a LIMIT query that matches nothing
         // scans every job.
         unknown = ReviewList(
             total: counts.unknown,
-            jobs: counts.unknown == 0 ? [] : try report.reviewJobs(unknown: true, limit: limit))
+            jobs: counts.unknown == 0 ? [] : try await report.reviewJobs(unknown: true, limit: limit))
         review = ReviewList(
             total: totals.flagged,
-            jobs: totals.flagged == 0 ? [] : try report.reviewJobs(unknown: false, limit: limit))
-        estimatedCost = CreditEstimate(try report.callMinutes())
+            jobs: totals.flagged == 0 ? [] : try await report.reviewJobs(unknown: false, limit: limit))
+        estimatedCost = CreditEstimate(try await report.callMinutes())
     }
 }

@@ -2,11 +2,7 @@ import Foundation
 
 /// `campaign report --json`: the summary as one JSON object (snake_case keys), and with `jobs` every job
 /// as well, streamed one per line so a million jobs never sit in memory at once.
-public struct JSONReport {
-    let store: CampaignStore
-
-    init(store: CampaignStore) { self.store = store }
-
+public enum JSONReport {
     /// The summary alone, as pretty-printed JSON.
     static func encode(_ summary: CampaignSummary) -> String {
         let encoder = JSONEncoder()
@@ -17,30 +13,25 @@ public struct JSONReport {
     }
 
     /// Writes the summary to `fd`; with `jobs`, adds a `"jobs"` array holding every job of the campaign.
-    func write(
-        _ summary: CampaignSummary, campaign: CampaignRecord, jobs: Bool, to fd: Int32 = STDOUT_FILENO
-    ) throws {
-        guard jobs else { return try Self.write(summary, jobsFrom: nil, to: fd) }
-        try store.readReport(campaign: campaign) { try Self.write(summary, jobsFrom: $0, to: fd) }
+    /// Writes the summary alone to `fd`.
+    public static func write(_ summary: CampaignSummary, to fd: Int32 = STDOUT_FILENO) throws {
+        var output = ByteWriter(fd: fd, path: "standard output")
+        output.append(encode(summary) + "\n")
+        try output.flush()
     }
 
-    /// Writes the summary to `fd`; with `report`, adds a `"jobs"` array holding every job of its moment.
-    public static func write(_ summary: CampaignSummary, jobsFrom report: ReportSnapshot?, to fd: Int32 = STDOUT_FILENO)
-        throws
-    {
+    /// Writes the summary to `fd` with a `"jobs"` array holding every job of `report`'s moment.
+    public static func write(
+        _ summary: CampaignSummary, jobsFrom report: some ReportReading, to fd: Int32 = STDOUT_FILENO
+    ) async throws {
         var output = ByteWriter(fd: fd, path: "standard output")
         var text = encode(summary)
-        guard let report else {
-            output.append(text + "\n")
-            try output.flush()
-            return
-        }
         // Reopen the object to append the array after the summary's keys.
         if let close = text.lastIndex(of: "}") { text = String(text[..<close]) }
         while text.last == "\n" || text.last == " " { text.removeLast() }
         output.append(text + ",\n  \"jobs\" : [\n")
         var first = true
-        try report.forEachJob { job in
+        try await report.forEachJob { job in
             if !first { output.append(",\n") }
             first = false
             output.append("    ")

@@ -1,5 +1,5 @@
 /// A job a person has to look at: `unknown`, or carrying a review reason.
-struct ReviewJob: Sendable, Equatable, Codable {
+public struct ReviewJob: Sendable, Equatable, Codable {
     var id: Int64
     var phone: String
     var status: String
@@ -17,7 +17,7 @@ struct AttemptTotals: Sendable, Equatable, Codable {
 }
 
 /// Totals over a campaign's jobs that need a full scan (see `jobTotals`).
-struct JobTotals: Sendable, Equatable {
+public struct JobTotals: Sendable, Equatable {
     var byOutcome: [String: Int] = [:]
     var attemptsUsed = 0
     /// Jobs other than `unknown` ones that carry a review reason.
@@ -25,7 +25,7 @@ struct JobTotals: Sendable, Equatable {
 }
 
 /// The raw figures behind the credit estimate: calls that ended, and their started minutes.
-struct CallMinutes: Sendable, Equatable {
+public struct CallMinutes: Sendable, Equatable {
     /// Ended calls with both timestamps.
     var calls: Int
     /// Sum over those calls of their started minutes (at least 1 each).
@@ -35,7 +35,7 @@ struct CallMinutes: Sendable, Equatable {
 }
 
 /// One job with its results, as `--json --jobs` prints it.
-struct JobRecord: Sendable, Equatable {
+public struct JobRecord: Sendable, Equatable {
     var id: Int64
     var sourceLine: Int
     var rowCSV: String

@@ -7,7 +7,6 @@ import Foundation
 /// stored record is copied verbatim whenever it needs no change: that keeps a million-row export within
 /// reach of sqlite3's own CSV output (scripts/bench-report.sh).
 public struct ResultsExporter {
-    let store: CampaignStore
     /// Prefix cells that could run as spreadsheet formulas (see `SpreadsheetSafety`). On by default.
     var spreadsheetSafe: Bool
 
@@ -16,21 +15,21 @@ public struct ResultsExporter {
         "last_attempt_at", "completed_at",
     ]
 
-    public init(store: CampaignStore, spreadsheetSafe: Bool = true) {
-        self.store = store
+    public init(spreadsheetSafe: Bool = true) {
         self.spreadsheetSafe = spreadsheetSafe
     }
 
-    /// Writes the CSV to `path` (through a temporary file, renamed when complete); returns the row count.
+    /// Writes the CSV of `campaign` in `store` to `path` (through a temporary file, renamed when complete);
+    /// returns the row count.
     @discardableResult
-    func write(campaign: CampaignRecord, to path: String) throws -> Int {
-        try store.readReport(campaign: campaign) { try write($0, to: path) }
+    func write(campaign: CampaignRecord, in store: some ReportStore, to path: String) async throws -> Int {
+        try await store.readReport(campaign: campaign) { try await write($0, to: path) }
     }
 
     /// Writes the CSV of `report`'s moment to `path` (through a temporary file, renamed when complete);
     /// returns the row count.
     @discardableResult
-    public func write(_ report: ReportSnapshot, to path: String) throws -> Int {
+    public func write(_ report: some ReportReading, to path: String) async throws -> Int {
         var file = try PartialFile(beside: path)
         var count = 0
         let safe = spreadsheetSafe
@@ -39,7 +38,7 @@ public struct ResultsExporter {
                 report.campaign.columns.map { safe ? SpreadsheetSafety.neutralized($0) : $0 } + Self.resultColumns
             file.output.append(CSVWriter.record(header))
             file.output.appendCRLF()
-            try report.forEachResultRow { row in
+            try await report.forEachResultRow { row in
                 row.withBytes(0) { record in
                     guard let record else { return }
                     if safe && SpreadsheetSafety.recordNeedsChange(record) {
@@ -54,7 +53,7 @@ public struct ResultsExporter {
                         file.output.append(record)
                     }
                 }
-                for column in 1..<RawResultRow.columnCount {
+                for column in 1..<ResultRowLayout.columnCount {
                     file.output.append(byte: SpreadsheetSafety.comma)
                     // phone_e164 (column 1) is ours and always the plain E.164 string.
                     row.withBytes(column) { value in

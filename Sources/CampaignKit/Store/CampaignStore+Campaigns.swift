@@ -12,29 +12,14 @@ public struct CampaignRecord: Sendable, Equatable {
 }
 
 /// Finding a campaign by name.
-extension CampaignStore {
-    /// The campaign called `name`, or the only campaign when `name` is nil.
-    public func resolveCampaign(_ name: String?) throws(StoreError) -> CampaignRecord {
-        let names = try campaignNames()
-        if let name {
-            guard let record = try campaign(named: name) else {
-                throw .campaignNotFound(name: name, available: names)
-            }
-            return record
-        }
-        guard names.count == 1, let record = try campaign(named: names[0]) else {
-            throw .campaignNotChosen(available: names)
-        }
-        return record
-    }
-
+extension CampaignStore: CampaignCatalog {
     /// The campaign called `name`, if there is one.
-    func campaign(named name: String) throws(StoreError) -> CampaignRecord? {
+    public func campaign(named name: String) throws(StoreError) -> CampaignRecord? {
         try read { db in try Self.fetchCampaign(db, name: name) }
     }
 
     /// Names of all campaigns, oldest first.
-    func campaignNames() throws(StoreError) -> [String] {
+    public func campaignNames() throws(StoreError) -> [String] {
         try read { db in try String.fetchAll(db, sql: "SELECT name FROM campaigns ORDER BY id") }
     }
 

@@ -269,7 +269,13 @@ extension CampaignStore {
         let rows = try Row.fetchAll(
             db, sql: "SELECT status, COUNT(*) FROM jobs WHERE campaign_id = ? GROUP BY status",
             arguments: [campaign.id])
-        for row in rows { counts.byStatus[row[0]] = row[1] }
+        for row in rows {
+            let text: String = row[0]
+            // The schema's CHECK allows only JobStatus's values; anything else is a database this binary
+            // does not understand, said as such rather than counted under a guess.
+            guard let status = JobStatus(rawValue: text) else { throw DispatchStoreError.unknownStatus(text) }
+            counts.byStatus[status] = row[1]
+        }
         return counts
     }
 }
@@ -281,9 +287,13 @@ public enum DispatchStoreError: Error, Sendable, Equatable, CustomStringConverti
     case notUnknown(jobIDs: [Int64], failedAllowed: Bool = false)
     /// `campaign cancel` with ids that are not queued jobs of the campaign: each as "id (status)".
     case notQueued(jobs: [String])
+    /// A job status the schema of this binary does not have (a database written by a newer version).
+    case unknownStatus(String)
 
     public var description: String {
         switch self {
+        case .unknownStatus(let text):
+            return "the database holds a job status this version does not know ('\(text)'); upgrade campaign"
         case .jobNotQueued(let jobID):
             return "job \(jobID) is no longer queued; another run may be working this database"
         case .notQueued(let jobs):

@@ -7,16 +7,12 @@ import GRDBSQLite
 /// Valid only inside the `forEachResultRow` closure that receives it: the bytes belong to the statement
 /// and change at the next row. Reading bytes instead of `String`s is what lets a million-row export keep
 /// pace with sqlite3's own CSV output (see scripts/BENCH-REPORT.md).
-struct RawResultRow {
+public struct SQLiteResultRow: ResultRowBytes {
     let statement: SQLiteStatement
 
     init(statement: SQLiteStatement) { self.statement = statement }
 
-    /// Columns: 0 `row_csv`, then `ResultsExporter.resultColumns` in order (1...10).
-    static let columnCount = 11
-
-    /// The column's UTF-8 bytes, or nil when it is NULL.
-    func withBytes<T>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+    public func withBytes<T>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
         guard sqlite3_column_type(statement, Int32(column)) != SQLITE_NULL,
             let text = sqlite3_column_text(statement, Int32(column))
         else { return try body(nil) }
@@ -25,35 +21,35 @@ struct RawResultRow {
     }
 }
 
-/// One moment of a campaign as `campaign report` reads it: every query below runs in the read transaction
-/// `CampaignStore.readReport` opened, so every figure of a report (summary, results CSV, timeline, jobs)
-/// is of the same moment, even while `campaign run` commits. Separate reads once let a report taken during
-/// a run count a job `queued` in one figure and `answered` in the next.
+/// One moment of a campaign as `campaign report` reads it from SQLite: every query below runs in the read
+/// transaction `CampaignStore.readReport` opened on a connection of its own, so every figure of a report
+/// (summary, results CSV, timeline, jobs) is of the same moment, even while `campaign run` commits. Separate
+/// reads once let a report taken during a run count a job `queued` in one figure and `answered` in the next.
 ///
 /// Valid only inside the `readReport` closure that receives it.
-public struct ReportSnapshot {
-    let db: Database
-    let campaign: CampaignRecord
+public struct SQLiteSnapshot: ReportReading {
+    let connection: DatabaseQueue
+    public let campaign: CampaignRecord
 
-    /// Runs one query, with SQLite's errors as the store's.
-    private func query<T>(_ body: () throws -> T) throws(StoreError) -> T {
-        do { return try body() } catch { throw CampaignStore.storeError(error) }
+    /// Runs one query in the snapshot's transaction, with SQLite's errors as the store's.
+    private func query<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try connection.inDatabase(body) } catch { throw CampaignStore.storeError(error) }
     }
 
     /// The campaign's jobs by status.
-    func jobCounts() throws(StoreError) -> JobCounts {
-        try query { try CampaignStore.jobCounts(db, campaign: campaign) }
+    public func jobCounts() throws(StoreError) -> JobCounts {
+        try query { db in try CampaignStore.jobCounts(db, campaign: campaign) }
     }
 
     /// The earliest `next_attempt_at` of the queued jobs (`distantPast` when one is due now), or nil.
-    func nextQueuedTime() throws(StoreError) -> Date? {
-        try query { try CampaignStore.nextQueuedTime(db, campaign: campaign) }
+    public func nextQueuedTime() throws(StoreError) -> Date? {
+        try query { db in try CampaignStore.nextQueuedTime(db, campaign: campaign) }
     }
 
     /// Jobs by their last outcome label, attempts used, and jobs flagged for review (other than `unknown`
     /// ones), in one scan of the campaign's jobs: the summary of a million jobs pays for one pass, not three.
-    func jobTotals() throws(StoreError) -> JobTotals {
-        try query {
+    public func jobTotals() throws(StoreError) -> JobTotals {
+        try query { db in
             var totals = JobTotals()
             let rows = try Row.fetchAll(
                 db,
@@ -71,8 +67,8 @@ public struct ReportSnapshot {
     }
 
     /// Attempts by state.
-    func attemptStates() throws(StoreError) -> [String: Int] {
-        try query {
+    public func attemptStates() throws(StoreError) -> [String: Int] {
+        try query { db in
             var byState: [String: Int] = [:]
             let rows = try Row.fetchAll(
                 db,
@@ -86,8 +82,8 @@ public struct ReportSnapshot {
     }
 
     /// Queued jobs whose retry (or calling window) is in the future at `now`.
-    func waitingJobCount(now: Date) throws(StoreError) -> Int {
-        try query {
+    public func waitingJobCount(now: Date) throws(StoreError) -> Int {
+        try query { db in
             try Int.fetchOne(
                 db,
                 sql: "SELECT COUNT(*) FROM jobs WHERE campaign_id = ? AND status = 'queued' AND next_attempt_at > ?",
@@ -97,8 +93,8 @@ public struct ReportSnapshot {
 
     /// Queued jobs held back by per-number limits (`--max-calls-per-number`, `--min-gap`) at `now`, and when
     /// the first of them may be called.
-    func waitingForCap(now: Date) throws(StoreError) -> (count: Int, until: Date?) {
-        try query {
+    public func waitingForCap(now: Date) throws(StoreError) -> (count: Int, until: Date?) {
+        try query { db in
             let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -113,9 +109,9 @@ public struct ReportSnapshot {
     ///
     /// `unknown: true` lists the `unknown` jobs (a call may have been placed); `false` lists the other jobs
     /// that carry a review reason.
-    func reviewJobs(unknown: Bool, limit: Int) throws(StoreError) -> [ReviewJob] {
+    public func reviewJobs(unknown: Bool, limit: Int) throws(StoreError) -> [ReviewJob] {
         let condition = unknown ? "status = 'unknown'" : "status != 'unknown' AND review_reason IS NOT NULL"
-        return try query {
+        return try query { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -133,8 +129,8 @@ public struct ReportSnapshot {
     ///
     /// `started_at` is written just before the POST and `ended_at` when the run learnt that the call ended,
     /// so each span is a little longer than the call: the estimate errs on the high side.
-    func callMinutes() throws(StoreError) -> CallMinutes {
-        try query {
+    public func callMinutes() throws(StoreError) -> CallMinutes {
+        try query { db in
             let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -152,8 +148,8 @@ public struct ReportSnapshot {
 
     /// The first start and the last end of the campaign's calls (an unended call ends at `now`), or nil
     /// when no call was ever started.
-    func callSpan(now: Date) throws(StoreError) -> (start: String, end: String)? {
-        try query {
+    public func callSpan(now: Date) throws(StoreError) -> (start: String, end: String)? {
+        try query { db in
             let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -169,10 +165,10 @@ public struct ReportSnapshot {
     ///
     /// A call that has not ended (dialing or placed) ends at `now`. Attempts refused before any call
     /// (`rejected`, `not_placed`) are left out.
-    func forEachCallEdge(
+    public func forEachCallEdge(
         now: Date, _ body: (_ time: String, _ delta: Int) throws -> Void
     ) throws(StoreError) {
-        try query {
+        try query { db in
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
@@ -191,8 +187,8 @@ public struct ReportSnapshot {
     }
 
     /// Calls `body` for every job with its contact row, in import order (for `--json --jobs`).
-    func forEachJob(_ body: (JobRecord) throws -> Void) throws(StoreError) {
-        try query {
+    public func forEachJob(_ body: (JobRecord) throws -> Void) throws(StoreError) {
+        try query { db in
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
@@ -212,16 +208,14 @@ public struct ReportSnapshot {
     }
 
     /// Calls `body` for every job, in import order, with the columns as raw bytes.
-    func forEachResultRow(_ body: (RawResultRow) throws -> Void) throws(StoreError) {
-        try query {
+    public func forEachResultRow(_ body: (SQLiteResultRow) throws -> Void) throws(StoreError) {
+        try query { db in
             let statement = try db.makeStatement(
                 sql: """
-                    SELECT row_csv, phone_e164, status, outcome, attempts, interaction_id, summary, recording_url,
-                        error, last_attempt_at, completed_at
-                    FROM jobs WHERE campaign_id = ? ORDER BY id
+                    SELECT \(ResultRowLayout.columns) FROM jobs WHERE campaign_id = ? ORDER BY id
                     """)
             let cursor = try Row.fetchCursor(statement, arguments: [campaign.id])
-            let raw = RawResultRow(statement: statement.sqliteStatement)
+            let raw = SQLiteResultRow(statement: statement.sqliteStatement)
             while try cursor.next() != nil {
                 try body(raw)
             }
@@ -231,18 +225,31 @@ public struct ReportSnapshot {
 
 /// The store operations of `campaign report` and `campaign list`. All their SQL is here.
 extension CampaignStore {
-    /// Runs `body` inside one read transaction of `campaign`'s database. What `body` throws is thrown as it
-    /// is; SQLite's own errors become `StoreError`s.
-    public func readReport<T>(campaign: CampaignRecord, _ body: (ReportSnapshot) throws -> T) throws -> T {
+    /// Runs `body` inside one read transaction of `campaign`'s database, on a connection of its own that
+    /// holds the transaction across `body`'s suspensions (the store's own connection is the run's writer).
+    /// What `body` throws is thrown as it is; SQLite's own errors become `StoreError`s.
+    public func readReport<T>(campaign: CampaignRecord, _ body: (SQLiteSnapshot) async throws -> T) async throws -> T {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        // The one transaction is left open between the snapshot's queries on purpose, and ended below.
+        configuration.allowsUnsafeTransactions = true
+        let connection: DatabaseQueue
         do {
-            return try queue.read { db in try body(ReportSnapshot(db: db, campaign: campaign)) }
-        } catch let error as DatabaseError {
+            connection = try DatabaseQueue(path: path, configuration: configuration)
+            // A deferred transaction takes its snapshot at its first read, so it reads at once.
+            try connection.inDatabase { db in
+                try db.beginTransaction(.deferred)
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM campaigns")
+            }
+        } catch {
             throw Self.storeError(error)
         }
+        defer { try? connection.inDatabase { db in try db.rollback() } }
+        return try await body(SQLiteSnapshot(connection: connection, campaign: campaign))
     }
 
     /// Every campaign with its creation time and its jobs by status, oldest first, read in one transaction.
-    func campaignProgress() throws(StoreError) -> [CampaignProgress] {
+    public func campaignProgress() throws(StoreError) -> [CampaignProgress] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT name, created_at FROM campaigns ORDER BY id")
             return try rows.compactMap { row in

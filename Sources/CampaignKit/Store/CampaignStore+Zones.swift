@@ -22,18 +22,9 @@ extension CampaignStore {
 }
 
 extension CampaignStore {
-    /// A queued job as `campaign plan` weighs it.
-    struct PlannedJob: Sendable {
-        var phone: String
-        var zone: String?
-        var due: Date?
-    }
-
     /// Every queued job of the campaign, and the call starts of every number since `since` in every campaign,
     /// read in one transaction.
-    func planInputs(campaign: CampaignRecord, startsSince since: Date?) throws(StoreError)
-        -> (jobs: [PlannedJob], suppressed: Int, starts: [String: [Date]])
-    {
+    public func planInputs(campaign: CampaignRecord, startsSince since: Date?) throws(StoreError) -> PlanInputs {
         try read { db in
             let jobs = try Row.fetchAll(
                 db,
@@ -63,7 +54,7 @@ extension CampaignStore {
                     if let at = Timestamp.date(row[1]) { starts[row[0], default: []].append(at) }
                 }
             }
-            return (jobs, suppressed, starts)
+            return PlanInputs(jobs: jobs, suppressed: suppressed, starts: starts)
         }
     }
 }

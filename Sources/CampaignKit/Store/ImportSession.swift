@@ -3,7 +3,7 @@ import GRDB
 import GRDBSQLite
 
 /// Where a number that is already queued came from.
-struct ExistingJob: Sendable, Equatable {
+public struct ExistingJob: Sendable, Equatable {
     var importID: Int64
     var line: Int
     var sourceFile: String
@@ -20,10 +20,10 @@ struct ExistingJob: Sendable, Equatable {
 /// Jobs are written `rowsPerStatement` at a time with one multi-row `INSERT`: a single-row
 /// statement pays SQLite's per-statement work (opening the table cursor, finding the last rowid,
 /// halting) for every job, which measured as more than the row itself.
-final class ImportSession {
+public final class ImportSession: ImportWriting {
     let db: Database
-    let campaign: CampaignRecord
-    let importID: Int64
+    public let campaign: CampaignRecord
+    public let importID: Int64
     /// The number of jobs one `insertMany` writes.
     static let rowsPerStatement = 64
     /// Parameters a job takes in the insert statements.
@@ -119,14 +119,14 @@ final class ImportSession {
     }
 
     /// Warms the cache for the numbers of `jobs` before they are claimed one by one.
-    func prefetch(_ jobs: PackedJobs) {
+    public func prefetch(_ jobs: PackedJobs) {
         // Kept, so that the compiler cannot drop the reads as unused.
         prefetched &+= seen.prefetch(jobs.headers.lazy.map(\.key))
     }
 
     /// Accepts job `index` of `jobs` unless its number is already taken: returns nil when accepted
     /// (it is stored by the next `write(jobs)`), or the job that already holds its number.
-    func claim(_ jobs: PackedJobs, _ index: Int) throws -> ExistingJob? {
+    public func claim(_ jobs: PackedJobs, _ index: Int) throws -> ExistingJob? {
         let header = jobs.headers[index]
         if let first = seen.firstPlace(of: header.key, orInsert: Self.place(importID: importID, line: header.line)) {
             let firstImport = Int64(first >> 32)
@@ -139,7 +139,7 @@ final class ImportSession {
 
     /// Stores, in file order, the jobs of `jobs` that `claim` accepted. Call it once a batch, after
     /// its claims and before the next batch's: the statements point into `jobs` without copying.
-    func write(_ jobs: PackedJobs) throws {
+    public func write(_ jobs: PackedJobs) throws {
         guard !pending.isEmpty else { return }
         defer { pending.removeAll(keepingCapacity: true) }
         try jobs.bytes.withUnsafeBufferPointer { bytes in
@@ -196,18 +196,18 @@ final class ImportSession {
     /// Adds numbers to the suppression list inside this import's transaction and marks every job
     /// still waiting to be dialled for them as suppressed, in any campaign. `campaign import` saves its
     /// lists on their own first (`CampaignStore.addSuppressed`); a dry run counts with this one.
-    func suppress(_ lists: [(source: String, numbers: [String])]) throws -> SuppressionResult {
+    public func suppress(_ lists: [(source: String, numbers: [String])]) throws -> SuppressionResult {
         try CampaignStore.addSuppressed(db, lists, now: now)
     }
 
     /// Every suppressed number.
-    func suppressedNumbers() throws -> Set<String> {
+    public func suppressedNumbers() throws -> Set<String> {
         Set(try String.fetchAll(db, sql: "SELECT phone_e164 FROM suppressed"))
     }
 
     /// Records the import's counts and builds again any index `dropIndexesForBulk` dropped. The
     /// session takes no more jobs after this.
-    func finish(rowsRead: Int, queued: Int, duplicates: Int, suppressed: Int, rejected: Int) throws {
+    public func finish(rowsRead: Int, queued: Int, duplicates: Int, suppressed: Int, rejected: Int) throws {
         // The numbers seen (32 MB for a million) make room for the index build's sorter.
         seen = SeenNumbers()
         if !droppedIndexes.isEmpty {
@@ -237,7 +237,7 @@ extension CampaignStore {
     /// rather than to the WAL and again at the checkpoint, and the `jobs` indexes are built at the
     /// end. It is just as atomic and durable; the WAL comes back when the import ends. When another
     /// connection has the database open the journal cannot change, and the import stays in WAL mode.
-    func importContacts<T>(
+    public func importContacts<T>(
         into campaign: CampaignRecord, sourceFile: String, estimatedRows: Int, now: Date,
         _ body: (ImportSession) throws -> (commit: Bool, result: T)
     ) throws -> T {

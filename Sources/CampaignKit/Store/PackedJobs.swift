@@ -3,7 +3,7 @@
 /// The worker thread that validated a batch packs it; the single writer thread binds straight from
 /// the buffer and frees one allocation per batch, instead of a dozen strings a row that another
 /// thread allocated (cross-thread frees are slow in glibc). The writer is the import's serial part.
-struct PackedJobs: Sendable {
+public struct PackedJobs: Sendable {
     /// The texts of a job, in this order.
     enum Field: Int, CaseIterable, Sendable {
         case rowCSV, phoneE164, prompt, language, voice, from, transferTo, timezone

@@ -1,0 +1,66 @@
+import Foundation
+
+/// A campaign database as every verb sees it: the embedded SQLite file (`CampaignStore`) or a PostgreSQL
+/// server. Each stage asks it for operations in its own words (`DispatchStore` for `run`, `ImportStore`,
+/// `ReportStore`, `ResolveStore`), so the commands, the dispatcher and the tests of those contracts do not
+/// depend on one database's types. Requirements are `async`: a server answers over the network; SQLite's
+/// synchronous methods satisfy them as they are.
+public protocol CampaignDatabase: DispatchStore, ImportStore, ReportStore, ResolveStore {
+    /// What `--db` named, as messages show it (a password never appears).
+    var displayName: String { get }
+}
+
+extension CampaignStore: CampaignDatabase {
+    public var displayName: String { path }
+}
+
+/// Finding a campaign by name.
+public protocol CampaignCatalog: Sendable {
+    /// The campaign called `name`, if there is one.
+    func campaign(named name: String) async throws(StoreError) -> CampaignRecord?
+    /// Names of all campaigns, oldest first.
+    func campaignNames() async throws(StoreError) -> [String]
+}
+
+extension CampaignCatalog {
+    /// The campaign called `name`, or the only campaign when `name` is nil.
+    public func resolveCampaign(_ name: String?) async throws(StoreError) -> CampaignRecord {
+        let names = try await campaignNames()
+        if let name {
+            guard let record = try await campaign(named: name) else {
+                throw .campaignNotFound(name: name, available: names)
+            }
+            return record
+        }
+        guard names.count == 1, let record = try await campaign(named: names[0]) else {
+            throw .campaignNotChosen(available: names)
+        }
+        return record
+    }
+}
+
+/// `campaign resolve` and `campaign cancel`: a person settles jobs. Each change is guarded on the job's
+/// current status, so it is safe while a run works the same campaign.
+public protocol ResolveStore: CampaignCatalog {
+    /// Settles `unknown` jobs a person has checked (`jobIDs` nil: every one); `requeue` also takes `failed`
+    /// jobs named by id. Ids that do not fit change nothing and are listed in the error.
+    @discardableResult
+    func resolveUnknown(campaign: CampaignRecord, jobIDs: [Int64]?, action: ResolveAction, now: Date)
+        async throws(StoreError) -> Int
+
+    /// Cancels queued jobs (`jobIDs` nil: every queued job of the campaign); returns the number cancelled.
+    @discardableResult
+    func cancelQueued(campaign: CampaignRecord, jobIDs: [Int64]?, now: Date) async throws(StoreError) -> Int
+}
+
+/// Opening the database a command names.
+public enum CampaignDatabases {
+    /// Runs `body` on the campaign database `name` (`--db`, `CAMPAIGN_DB`) names, open for as long as `body`
+    /// runs. `mustExist: false` only for `import`, which creates a database; every other verb refuses a name
+    /// that holds no campaign database rather than making an empty one.
+    public static func with<T>(
+        _ name: String, mustExist: Bool = true, _ body: (any CampaignDatabase) async throws -> T
+    ) async throws -> T {
+        try await body(CampaignStore(path: name, mustExist: mustExist))
+    }
+}
