@@ -44,11 +44,9 @@ struct ResolveCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
         // A running dispatcher owns the jobs; settling them under it would race with its writes.
-        try await withRunLock(databasePath: database.db) { lock in
-            let store = try CampaignStore(path: database.db, mustExist: true)
+        try await CampaignDatabases.withOnlyRun(database.db) { store in
             let record = try await store.resolveCampaign(campaign)
-            try lock.recordHolder(in: store)
-            let changed = try store.resolveUnknown(
+            let changed = try await store.resolveUnknown(
                 campaign: record, jobIDs: all ? nil : jobIDs, action: requeue ? .requeue : .done, now: Date())
             print(requeue ? "requeued \(changed) job(s); campaign run calls them" : "marked \(changed) job(s) done")
         }

@@ -169,23 +169,21 @@ struct RunCommand: AsyncParsableCommand {
     /// Runs `body` on the database the run works, held for as long as it runs: the campaign's own under its
     /// run lock, or with `--simulate` a locked temporary copy, removed afterwards.
     func withRunDatabase(
-        configuration: DispatchConfiguration, _ body: (CampaignStore, CampaignRecord) async throws -> Void
+        configuration: DispatchConfiguration, _ body: (any DispatchStore, CampaignRecord) async throws -> Void
     ) async throws {
         guard simulate else {
             // The lock first: the database is not opened for work through a second name while another run works it.
-            try await withRunLock(databasePath: database.db) { lock in
-                let store = try CampaignStore(path: database.db, mustExist: true)
+            try await CampaignDatabases.withOnlyRun(database.db) { store in
                 let record = try await store.resolveCampaign(campaign)
-                try RunZoneCheck.check(store: store, campaign: record, configuration: configuration)
-                try lock.recordHolder(in: store)
-                if configuration.pressure != nil { try store.indexNumbersAcrossCampaigns() }
+                try await RunZoneCheck.check(store: store, campaign: record, configuration: configuration)
+                if configuration.pressure != nil { try await store.indexNumbersAcrossCampaigns() }
                 try await body(store, record)
             }
             return
         }
         let original = try CampaignStore(path: database.db, mustExist: true)
         let record = try await original.resolveCampaign(campaign)
-        try RunZoneCheck.check(store: original, campaign: record, configuration: configuration)
+        try await RunZoneCheck.check(store: original, campaign: record, configuration: configuration)
         // A rehearsal never changes the database it rehearses: it works on a copy that is thrown away.
         try await Rehearsal.withCopy(of: original) { copy in
             print("rehearsal on a temporary copy of \(database.db): the campaign database is not changed")

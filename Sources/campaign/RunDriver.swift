@@ -6,7 +6,7 @@ enum RunDriver {
     /// Works the campaign until it finishes, waits or is stopped, with the calling client `calling` sets up,
     /// shut down when the run ends however it ends.
     static func execute(
-        store: CampaignStore, campaign record: CampaignRecord, calling: CallingClientSetup,
+        store: any DispatchStore, campaign record: CampaignRecord, calling: CallingClientSetup,
         configuration: DispatchConfiguration, gracePeriod: String
     ) async throws -> RunResult {
         try await calling.withCallingClient { client in

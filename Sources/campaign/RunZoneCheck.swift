@@ -5,9 +5,12 @@ import Foundation
 enum RunZoneCheck {
     /// Refuses (exit 2) while a queued job has no zone from its row, the import or the run; prints a line for
     /// each zone this host does not know (those jobs wait, they are not called).
-    static func check(store: CampaignStore, campaign: CampaignRecord, configuration: DispatchConfiguration) throws {
+    static func check(store: some ReportStore, campaign: CampaignRecord, configuration: DispatchConfiguration)
+        async throws
+    {
         guard configuration.window != nil else { return }
-        let unknown = try store.queuedZones(campaign: campaign).checkForWindow(runZone: configuration.defaultTimeZone)
+        let zones = try await store.queuedZones(campaign: campaign)
+        let unknown = try zones.checkForWindow(runZone: configuration.defaultTimeZone)
         for (zone, jobs) in unknown.sorted(by: { $0.key < $1.key }) {
             print("\(jobs) queued job(s): \(zoneProblem(zone)); they are not called while it is unknown (they wait)")
         }

@@ -28,6 +28,10 @@ public protocol DispatchStore: CampaignCatalog {
 
     /// The campaign's jobs by status.
     func jobCounts(campaign: CampaignRecord) async throws(StoreError) -> JobCounts
+
+    /// Readies the store for per-number limits (`--max-calls-per-number`, `--min-gap`): their claims look a
+    /// number up across campaigns.
+    func indexNumbersAcrossCampaigns() async throws(StoreError)
 }
 
 extension CampaignStore: DispatchStore {}

@@ -63,4 +63,17 @@ public enum CampaignDatabases {
     ) async throws -> T {
         try await body(CampaignStore(path: name, mustExist: mustExist))
     }
+
+    /// Runs `body` as the only run of the database `name` names (`campaign run`, `resolve`), with this process
+    /// recorded as the holder: a second is refused, naming the holder. On SQLite the lock is the database
+    /// file's own `flock` (`RunLock`), taken before the database is opened for work.
+    public static func withOnlyRun<T>(_ name: String, _ body: (any CampaignDatabase) async throws -> T) async throws
+        -> T
+    {
+        let lock = try RunLock.acquire(databasePath: name)
+        defer { withExtendedLifetime(lock) {} }
+        let store = try CampaignStore(path: name, mustExist: true)
+        try lock.recordHolder(in: store)
+        return try await body(store)
+    }
 }
