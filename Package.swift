@@ -55,11 +55,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        /// Helpers the test targets share: temporary folders, running the built binary.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        /// Helpers the test targets share: temporary folders, running the built binary, the test PostgreSQL
+        /// cluster's databases.
+        .target(
+            name: "TestSupport",
+            dependencies: ["CampaignKit", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "CampaignKitTests",
-            dependencies: ["CampaignKit", "PokuSimulator", "TestSupport"]
+            dependencies: [
+                "CampaignKit", "PokuSimulator", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
