@@ -18,6 +18,7 @@ public struct PostgresTestDatabase: Sendable {
     public let url: String
 
     public struct NoCluster: Error, CustomStringConvertible {
+        public init() {}
         public var description: String { TestPostgres.skipped }
     }
 
@@ -58,10 +59,26 @@ public struct PostgresTestDatabase: Sendable {
         }
     }
 
-    /// Runs one statement on the cluster's admin database (the statements here take no parameters: a database
-    /// name cannot be one).
+    /// Runs `statement` on this database as the cluster's admin user, outside any campaign code.
+    public func execute(_ statement: String) async throws {
+        _ = try await Self.strings(url, statement)
+    }
+
+    /// The first column of each row `query` returns, as text (cast in the query: `…::text`), read as the
+    /// cluster's admin user, outside any campaign code.
+    public func strings(_ query: String) async throws -> [String?] {
+        try await Self.strings(url, query)
+    }
+
+    /// Runs one statement on the cluster's admin database (a database name cannot be a parameter, so the
+    /// statements here take none).
     public static func admin(_ adminURL: String, _ statement: String) async throws {
-        guard case .postgres(let location) = try DatabaseLocation(parsing: adminURL, environment: [:]) else {
+        _ = try await strings(adminURL, statement)
+    }
+
+    /// `strings` on the database at `url`.
+    public static func strings(_ url: String, _ query: String) async throws -> [String?] {
+        guard case .postgres(let location) = try DatabaseLocation(parsing: url, environment: [:]) else {
             throw NoCluster()
         }
         var logger = Logger(label: "campaign.tests.postgres")
@@ -69,8 +86,13 @@ public struct PostgresTestDatabase: Sendable {
         let connection = try await PostgresConnection.connect(
             configuration: try location.connectionConfiguration(), id: 0, logger: logger)
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            var values: [String?] = []
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: query), logger: logger)
+            for try await row in rows {
+                values.append(try row.first.map { try $0.decode(String?.self) } ?? nil)
+            }
             try await connection.close()
+            return values
         } catch {
             try? await connection.close()
             throw error
@@ -78,7 +100,7 @@ public struct PostgresTestDatabase: Sendable {
     }
 
     /// `url` with its database name replaced: `postgres://u@/postgres?host=/d` → `postgres://u@/name?host=/d`.
-    static func replacingDatabase(in url: String, with name: String) throws -> String {
+    public static func replacingDatabase(in url: String, with name: String) throws -> String {
         let question = url.firstIndex(of: "?") ?? url.endIndex
         let base = url[..<question]
         guard let scheme = base.range(of: "://") else { throw NoCluster() }

@@ -4,6 +4,7 @@ public struct DatabaseURLError: Error, Equatable, CustomStringConvertible {
     public enum Problem: Sendable, Equatable {
         case unknownScheme(String)
         case noUser
+        case userNeedsEscaping
         case noHost
         case severalHosts
         case noDatabaseName
@@ -34,6 +35,9 @@ extension DatabaseURLError.Problem: CustomStringConvertible {
         case .unknownScheme(let scheme):
             "'\(scheme)://' is not a database URL; use postgres:// (with ?host=/dir for a unix socket), or a file path"
         case .noUser: "no user name (postgres://user@host/dbname)"
+        case .userNeedsEscaping:
+            "the user name holds / ? # or @, so an @ further on was taken for its end: write / ? # @ in a user "
+                + "name, a password or a parameter as %2F %3F %23 %40"
         case .noHost:
             "no host: name a server (postgres://user@host/dbname) or a socket folder (postgres://user@/dbname?host=/dir)"
         case .severalHosts: "several hosts are not supported; name one"

@@ -33,28 +33,36 @@ enum PostgresURLParser {
         return Parts(scheme: scheme, userinfo: body[..<at], rest: body[body.index(after: at)...])
     }
 
-    /// `text` with the password (after the first `:` of the userinfo) and the values of parameters other than
-    /// host, port and sslmode (`password=` above all) replaced by `***`. Works on text that does not parse.
+    /// `text` with the password (after the first `:` of the userinfo, up to the last `@`) and the value of every
+    /// parameter but host, port and sslmode (`password=` above all, up to the next `&`) replaced by `***`.
+    /// Works on text that does not parse, and hides too much rather than too little where the parts overlap.
     static func redacted(_ text: String) -> String {
-        guard let parts = split(text) else { return text }
-        var result = parts.scheme + "://"
-        if let userinfo = parts.userinfo {
-            if let colon = userinfo.firstIndex(of: ":") {
-                result += userinfo[..<colon] + ":***"
-            } else {
-                result += userinfo
-            }
-            result += "@"
+        guard let separator = text.range(of: "://") else { return text }
+        let body = text[separator.upperBound...]
+        var secrets: [Range<String.Index>] = []
+        if let at = body.lastIndex(of: "@"), let colon = body[..<at].firstIndex(of: ":") {
+            secrets.append(body.index(after: colon)..<at)
         }
-        guard let question = parts.rest.firstIndex(of: "?") else { return result + parts.rest }
-        result += parts.rest[...question]
-        let query = parts.rest[parts.rest.index(after: question)...]
-        result += query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
-            guard let equals = pair.firstIndex(of: "=") else { return String(pair) }
-            let name = String(pair[..<equals])
-            return parameters.contains((decode(name) ?? name).lowercased()) ? String(pair) : name + "=***"
-        }.joined(separator: "&")
-        return result
+        if let question = body.firstIndex(of: "?") {
+            for pair in body[body.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false) {
+                guard let equals = pair.firstIndex(of: "=") else { continue }
+                let name = String(pair[..<equals])
+                if !parameters.contains((decode(name) ?? name).lowercased()) {
+                    secrets.append(pair.index(after: equals)..<pair.endIndex)
+                }
+            }
+        }
+        var result = ""
+        var position = text.startIndex
+        for secret in secrets.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if secret.lowerBound >= position {
+                result += text[position..<secret.lowerBound] + "***"
+            } else if secret.upperBound <= position {
+                continue
+            }
+            position = max(position, secret.upperBound)
+        }
+        return result + text[position...]
     }
 
     static func parse(_ text: String, environment: [String: String]) throws(DatabaseURLError) -> PostgresLocation {
@@ -70,9 +78,11 @@ enum PostgresURLParser {
         var password: String?
         if let userinfo = parts.userinfo {
             let colon = userinfo.firstIndex(of: ":")
-            guard let decodedUser = decode(userinfo[..<(colon ?? userinfo.endIndex)]) else {
-                throw fail(.badPercentEncoding(part: "user name"))
-            }
+            let rawUser = userinfo[..<(colon ?? userinfo.endIndex)]
+            // The userinfo ends at the last @; a user name holding / ? # @ means an @ further on (in a
+            // parameter's value, say) was taken for its end.
+            if rawUser.contains(where: { "/?#@".contains($0) }) { throw fail(.userNeedsEscaping) }
+            guard let decodedUser = decode(rawUser) else { throw fail(.badPercentEncoding(part: "user name")) }
             user = decodedUser
             if let colon {
                 guard let decoded = decode(userinfo[userinfo.index(after: colon)...]) else {
