@@ -143,7 +143,9 @@ struct PostgresSchemaTests {
 
     @Test(
         "the PostgreSQL database the binary creates has SQLite's tables, columns in order, types, CHECK lists and indexes",
-        .enabled(if: TestPostgres.isAvailable, "CAMPAIGN_TEST_POSTGRES is unset: skipped"))
+        .enabled(
+            if: TestPostgres.isAvailable,
+            "CAMPAIGN_TEST_POSTGRES is unset: PostgreSQL test skipped (scripts/test-postgres.sh)"))
     func noDrift() async throws {
         let sqlite = try Self.sqliteSchema()
         try await PostgresTestDatabase.withFresh { database in

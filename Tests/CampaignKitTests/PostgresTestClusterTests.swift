@@ -57,7 +57,9 @@ struct PostgresTestClusterTests {
 
     @Test(
         "a fresh database is empty, reachable at its URL, and gone once dropped",
-        .enabled(if: TestPostgres.isAvailable, "CAMPAIGN_TEST_POSTGRES is unset: skipped"))
+        .enabled(
+            if: TestPostgres.isAvailable,
+            "CAMPAIGN_TEST_POSTGRES is unset: PostgreSQL test skipped (scripts/test-postgres.sh)"))
     func freshDatabase() async throws {
         let database = try await PostgresTestDatabase.fresh()
         #expect(database.name.hasPrefix("campaign_test_"))

@@ -44,13 +44,19 @@ enum PostgresMigrator {
         } else if mustExist {
             throw .notCampaignDatabase(location: location.redacted)
         }
-        return try await sql.transaction { () async throws(PostgresStoreError) -> Outcome in
+        return try await migrateLocked(sql, now: now)
+    }
+
+    /// The migration itself: one transaction under the advisory lock, which looks at the schema again once the
+    /// lock is held (another process may have migrated while this one waited).
+    static func migrateLocked(_ sql: PostgresSQL, now: Date) async throws(PostgresStoreError) -> Outcome {
+        try await sql.transaction { () async throws(PostgresStoreError) -> Outcome in
             try await sql.execute("SELECT pg_advisory_xact_lock(\(lockKey))")
             guard let recorded = try await recordedSteps(sql) else {
                 try await create(sql, now: now)
                 return .created
             }
-            let missing = try missingSteps(recorded, location: location)
+            let missing = try missingSteps(recorded, location: sql.location)
             for step in missing {
                 for statement in upgrades[step] ?? [] { try await sql.execute(PostgresQuery(unsafeSQL: statement)) }
                 try await record(step, sql, now: now)
@@ -61,9 +67,26 @@ enum PostgresMigrator {
 
     /// The recorded step names, or nil when the database has no `schema_migrations` table.
     static func recordedSteps(_ sql: PostgresSQL) async throws(PostgresStoreError) -> [String]? {
-        let exists = try await sql.values("SELECT to_regclass('schema_migrations') IS NOT NULL", as: Bool.self)
-        guard exists.first == true else { return nil }
+        guard try await existingTables(["schema_migrations"], sql) == ["schema_migrations"] else { return nil }
         return try await sql.values("SELECT step FROM schema_migrations", as: String.self)
+    }
+
+    /// Which of `names` are tables in the schema new tables go to. Read from pg_class with the statement's own
+    /// snapshot, not with `to_regclass`: that goes through the connection's catalog cache without taking a
+    /// lock, and a "no such table" cached before the advisory lock can outlive the wait. Seen in a full test run
+    /// (8 concurrent opens on a loaded machine: one refused the database as not campaign's, having missed the
+    /// schema_migrations the first had committed), and in psql: `SELECT to_regclass('t')`, then in a
+    /// transaction waiting on the lock while another session creates t and commits, the first `to_regclass('t')`
+    /// after the lock still said NULL. A plain query reads pg_class afresh in every statement.
+    static func existingTables(_ names: [String], _ sql: PostgresSQL) async throws(PostgresStoreError) -> [String] {
+        try await sql.values(
+            """
+            SELECT c.relname::text FROM pg_catalog.pg_class c
+             WHERE c.relname = ANY(\(names)::text[])
+               AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = current_schema())
+             ORDER BY 1
+            """,
+            as: String.self)
     }
 
     /// The known steps a database lacks, in order; throws for a step this binary does not know, or a missing
@@ -81,9 +104,7 @@ enum PostgresMigrator {
     /// names, not made by campaign, is refused before anything is written.
     static func create(_ sql: PostgresSQL, now: Date) async throws(PostgresStoreError) {
         let statements = SQLScript.statements(CampaignStore.postgresSchemaSQL)
-        let taken = try await sql.values(
-            "SELECT name FROM unnest(\(tableNames(statements))::text[]) AS t(name) WHERE to_regclass(name) IS NOT NULL",
-            as: String.self)
+        let taken = try await existingTables(tableNames(statements), sql)
         guard taken.isEmpty else { throw .notCampaignDatabase(location: sql.location.redacted) }
         try await sql.execute(PostgresQuery(unsafeSQL: migrationsTable))
         for statement in statements { try await sql.execute(PostgresQuery(unsafeSQL: statement)) }
