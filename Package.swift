@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         /// libphonenumber (Debian's libphonenumber-dev) behind a small C interface.
@@ -37,6 +38,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .target(
@@ -53,11 +55,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        /// Helpers the test targets share: temporary folders, running the built binary.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        /// Helpers the test targets share: temporary folders, running the built binary, the test PostgreSQL
+        /// cluster's databases.
+        .target(
+            name: "TestSupport",
+            dependencies: ["CampaignKit", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "CampaignKitTests",
-            dependencies: ["CampaignKit", "PokuSimulator", "TestSupport"]
+            dependencies: [
+                "CampaignKit", "PokuSimulator", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",

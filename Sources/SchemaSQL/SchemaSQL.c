@@ -8,3 +8,11 @@ static const char schema[] = {
 };
 
 const char *campaign_schema_sql(void) { return schema; }
+
+// schema.postgres.sql: the same tables and columns in PostgreSQL's dialect, carried the same way.
+static const char postgres_schema[] = {
+#embed "../../schema.postgres.sql"
+    , 0
+};
+
+const char *campaign_postgres_schema_sql(void) { return postgres_schema; }

@@ -38,6 +38,9 @@ extension StoreError: ExitCoded {
 }
 
 extension DispatchStoreError: ExitCoded { var exitStatus: ExitCode { ExitStatus.failure } }
+/// A PostgreSQL `--db` URL that does not parse, or a database that cannot be opened: the database's failure.
+extension DatabaseURLError: ExitCoded { var exitStatus: ExitCode { ExitStatus.failure } }
+extension PostgresStoreError: ExitCoded { var exitStatus: ExitCode { ExitStatus.failure } }
 
 extension DispatchError: ExitCoded {
     var exitStatus: ExitCode {

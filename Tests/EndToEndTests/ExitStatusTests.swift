@@ -15,10 +15,11 @@ struct ExitStatusTests {
     /// error type that is missing here fails it, and `everyErrorCarriesItsStatus` fails until it conforms.
     static let errorTypes: [any Error.Type] = [
         APIAccessError.self, CSVError.self, CallingError.self, CallingWindowError.self, ContactPressureError.self,
-        DispatchError.self,
+        DatabaseURLError.self, DispatchError.self,
         DispatchStoreError.self, DurationParseError.self, FileDescriptorLimitError.self, ImportError.self,
         OptionProblem.self, OutcomeRulesError.self, OutputPathError.self, PhoneProblem.self, PhoneRegionError.self,
-        PromptTemplate.EmptyValues.self, RatePacerError.self, ReportError.self, RetryPolicyError.self,
+        PostgresStoreError.self, PromptTemplate.EmptyValues.self, RatePacerError.self, ReportError.self,
+        RetryPolicyError.self,
         RunLockError.self, StoreError.self, TemplateError.self, WindowZoneError.self, PokuSimulatorError.self,
         SimulatorScriptError.self,
     ]
@@ -90,6 +91,8 @@ struct ExitStatusTests {
             (DispatchError.store(.campaignNotChosen(available: [])), 1),
             (DispatchError.outOfCredits(message: ""), 1),
             (RunLockError.noDatabase(path: "x.db"), 1),
+            (DatabaseURLError(url: "postgres://u@h/", problem: .noDatabaseName), 1),
+            (PostgresStoreError.newerSchema(location: "postgres://u@h:5432/d", unknownSteps: ["v9"]), 1),
             (RatePacerError.badFormat("fast"), 2),
             (CallingWindowError.badFormat("9-20"), 2),
             (DurationParseError(text: "soon"), 2),

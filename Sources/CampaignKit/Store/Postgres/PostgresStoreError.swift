@@ -1,0 +1,46 @@
+/// What went wrong opening or using a PostgreSQL campaign database, in words a user can act on. `location` is
+/// always the redacted URL (`PostgresLocation.redacted`): no case ever carries the password.
+public enum PostgresStoreError: Error, CustomStringConvertible {
+    /// No connection: the server is down, the socket file is missing, the host is unknown, TLS failed.
+    case cannotConnect(location: String, reason: String)
+    /// The server refused the user's password (or the user).
+    case passwordRefused(location: String, user: String)
+    /// The server asks for a password and neither the URL nor `PGPASSWORD` has one.
+    case passwordMissing(location: String, user: String)
+    case noSuchDatabase(location: String, database: String)
+    /// A database without the campaign schema, opened by a command that only works an existing campaign
+    /// database; or, for `import`, one that holds tables of the same names that campaign did not make.
+    case notCampaignDatabase(location: String)
+    /// The schema holds steps this binary does not know: a newer campaign made or upgraded it.
+    case newerSchema(location: String, unknownSteps: [String])
+    /// The schema lacks a step this binary cannot apply (one of the first schema's, which only ever come together).
+    case incompleteSchema(location: String, missingSteps: [String])
+    /// Anything else the server or the driver said.
+    case server(location: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotConnect(let location, let reason):
+            return "cannot connect to the PostgreSQL database \(location): \(reason)"
+        case .passwordRefused(let location, let user):
+            return "the PostgreSQL server refused the password of user '\(user)' for \(location) "
+                + "(the password comes from the URL, else from PGPASSWORD)"
+        case .passwordMissing(let location, let user):
+            return "the PostgreSQL server asks a password of user '\(user)' for \(location) and none was given: "
+                + "put it in the URL (user:password@) or in PGPASSWORD"
+        case .noSuchDatabase(let location, let database):
+            return "the PostgreSQL server has no database '\(database)' (\(location)); create it (createdb "
+                + "\(database)), then campaign import makes it a campaign database"
+        case .notCampaignDatabase(let location):
+            return "\(location) is not a campaign database (campaign import creates one; it was left as it is)"
+        case .newerSchema(let location, let steps):
+            return "\(location) was made by a newer campaign (schema steps \(steps.joined(separator: ", ")) are "
+                + "unknown to this one); upgrade campaign"
+        case .incompleteSchema(let location, let steps):
+            return "\(location) lacks the schema steps \(steps.joined(separator: ", ")), which this campaign cannot "
+                + "add; it was left as it is"
+        case .server(let location, let reason):
+            return "database error on \(location): \(reason)"
+        }
+    }
+}
