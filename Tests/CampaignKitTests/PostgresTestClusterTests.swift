@@ -1,3 +1,4 @@
+import CampaignKit
 import TestSupport
 import Testing
 
@@ -43,6 +44,19 @@ struct PostgresTestClusterTests {
     @Test("the backends a parameterised test runs on: PostgreSQL only with a cluster")
     func backends() {
         #expect(TestBackend.all == (TestPostgres.isAvailable ? [.sqlite, .postgres] : [.sqlite]))
+    }
+
+    @Test("each backend hands a test a new database's --db value of its own kind", arguments: TestBackend.all)
+    func freshPerBackend(backend: TestBackend) async throws {
+        let folder = TemporaryFolder()
+        let location = try await backend.withFreshDatabase(in: folder) { value in
+            try DatabaseLocation(parsing: value, environment: [:])
+        }
+        switch (backend, location) {
+        case (.sqlite, .sqlite(let path)): #expect(path.hasPrefix(folder.url.path))
+        case (.postgres, .postgres(let location)): #expect(location.database.hasPrefix("campaign_test_"))
+        default: Issue.record("\(backend) gave \(location)")
+        }
     }
 
     @Test("a fresh database's URL is the admin URL with the database name replaced")
