@@ -61,7 +61,12 @@ public enum CampaignDatabases {
     public static func with<T>(
         _ name: String, mustExist: Bool = true, _ body: (any CampaignDatabase) async throws -> T
     ) async throws -> T {
-        try await body(CampaignStore(path: name, mustExist: mustExist))
+        switch try DatabaseLocation(parsing: name, environment: ProcessInfo.processInfo.environment) {
+        case .sqlite(let path):
+            return try await body(CampaignStore(path: path, mustExist: mustExist))
+        case .postgres:
+            throw StoreError.notOnPostgresYet(operation: "this command")
+        }
     }
 
     /// Runs `body` as the only run of the database `name` names (`campaign run`, `resolve`), with this process
@@ -70,6 +75,9 @@ public enum CampaignDatabases {
     public static func withOnlyRun<T>(_ name: String, _ body: (any CampaignDatabase) async throws -> T) async throws
         -> T
     {
+        if case .postgres = try DatabaseLocation(parsing: name, environment: ProcessInfo.processInfo.environment) {
+            throw StoreError.notOnPostgresYet(operation: "campaign run and campaign resolve")
+        }
         let lock = try RunLock.acquire(databasePath: name)
         defer { withExtendedLifetime(lock) {} }
         let store = try CampaignStore(path: name, mustExist: true)

@@ -149,6 +149,10 @@ public enum StoreError: Error, CustomStringConvertible {
     case database(any Error)
     case campaignNotFound(name: String, available: [String])
     case campaignNotChosen(available: [String])
+    /// A PostgreSQL database's own failure, its location redacted.
+    case postgres(PostgresStoreError)
+    /// An operation this version does not yet do on PostgreSQL: refused before anything changes.
+    case notOnPostgresYet(operation: String)
 
     public var description: String {
         switch self {
@@ -158,6 +162,11 @@ public enum StoreError: Error, CustomStringConvertible {
             return "no campaign database at \(path); campaign import creates one (or pass --db, or set CAMPAIGN_DB)"
         case .notCampaignDatabase(let path):
             return "\(path) is not a campaign database (campaign import creates one; it was left as it is)"
+        case .postgres(let error):
+            return error.description
+        case .notOnPostgresYet(let operation):
+            return "\(operation) does not work on PostgreSQL yet in this version; nothing was changed "
+                + "(use a SQLite database file for it)"
         case .database(let error):
             if let error = error as? DispatchStoreError { return error.description }
             if let error = error as? DatabaseError {

@@ -29,6 +29,23 @@ struct PostgresSQL: Sendable {
         }
     }
 
+    /// Every row, decoded as `types` (a tuple of the columns' types, in the SELECT's order).
+    func rows<each Column: PostgresDecodable>(
+        _ query: PostgresQuery, as types: (repeat each Column).Type
+    ) async throws(PostgresStoreError) -> [(repeat each Column)] {
+        do {
+            var rows: [(repeat each Column)] = []
+            for try await row in try await connection.query(query, logger: PostgresCampaignDatabase.logger)
+                .decode(types)
+            {
+                rows.append(row)
+            }
+            return rows
+        } catch {
+            throw PostgresStoreError(error, location: location)
+        }
+    }
+
     /// `body` between BEGIN and COMMIT; ROLLBACK when it throws (the error it threw is the one reported).
     func transaction<T>(_ body: () async throws(PostgresStoreError) -> T) async throws(PostgresStoreError) -> T {
         try await execute("BEGIN")
