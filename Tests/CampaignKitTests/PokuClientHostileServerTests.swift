@@ -77,7 +77,10 @@ import Testing
                 return
             }
             #expect(ErrorShape(error).kind == "outcomeUnknown")
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // The deadline is 1 s; a test process loaded by every other suite in parallel (beside builds) has
+            // been seen to take 5.9 s to deliver it. Without a body deadline the request never ends (the 15 s
+            // bound above).
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 

@@ -195,11 +195,14 @@ import Testing
 
     @Test func timeoutAfterSendIsOutcomeUnknown() async throws {
         let configuration = PokuSimulator.Configuration(
-            script: try FaultScript(faultTexts: [Self.number: ["slow:delay=1"]])
+            script: try FaultScript(faultTexts: [Self.number: ["slow:delay=3"]])
         )
+        // The deadline must pass after the request left, and a test process loaded by every other suite has been
+        // seen to take more than 200 ms to connect and send on loopback (then the error is, rightly, notSent):
+        // 1 s to send, an answer that takes 3.
         try await withSimulator(
             configuration,
-            clientConfiguration: { PokuClient.Configuration(baseURL: $0, requestTimeout: .milliseconds(200)) }
+            clientConfiguration: { PokuClient.Configuration(baseURL: $0, requestTimeout: .seconds(1)) }
         ) { simulator, client in
             let error = await callingError { () async throws(CallingError) in
                 try await client.placeCall(callRequest(to: Self.number))
