@@ -22,10 +22,23 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         var waitForCallEndTimeout: Duration
         /// How long establishing a connection may take before the request counts as never sent.
         var connectTimeout: Duration
-        /// Connections kept to the API at once. Each call in flight can hold one (a `waitForCallEnd`
-        /// POST for minutes), so this must be at least the dispatcher's `--max-parallel` plus polls;
-        /// requests beyond it wait in the pool, unsent.
+        /// Connections kept to the API at once (`connections(maxParallel:waitForCallEnd:)`). A `waitForCallEnd`
+        /// POST holds one for minutes, so then this must be at least the dispatcher's `--max-parallel` plus
+        /// polls; requests beyond it wait in the pool, unsent.
         var maxConnections: Int
+        /// Connections to keep for a run of `maxParallel` calls. A `waitForCallEnd` POST holds its connection
+        /// for the whole call: one each, and 8 for polls that overlap a slot's next POST. Polling, a request
+        /// holds one for about a millisecond, so a few hundred carry thousands of calls; more cost CPU for
+        /// nothing: AsyncHTTPClient's HTTP/1.1 pool scans its connections for an idle one on every request and
+        /// copies the list for every new one, 8 % of a run's CPU at 5,000 (scripts/bench-scale.sh).
+        public static func connections(maxParallel: Int, waitForCallEnd: Bool) -> Int {
+            let oneEach = max(64, maxParallel + 8)
+            return waitForCallEnd ? oneEach : min(oneEach, pollingConnections)
+        }
+
+        /// The most connections a polling run keeps.
+        static let pollingConnections = 256
+
         /// The clock an HTTP-date `Retry-After` is measured against; injectable for tests.
         var now: @Sendable () -> Date
 

@@ -84,10 +84,17 @@ public final class Dispatcher: Sendable {
             stop.withLock { $0.continuation = nil }
             stopContinuation.finish()
         }
-        let outcome = await withTaskGroup(of: PoolState.Event.self, returning: Result<RunResult, DispatchError>.self) {
-            group in
-            var loop = PoolLoop(dispatcher: self, startedAt: clock.now())
-            return await loop.run(group: &group, recovery: recovery, stopStream: stopStream)
+        // The calls followed run in tasks of their own (see FollowRelay), not as children of the group:
+        // cancelling the run cancels them here.
+        let follows = FollowRelay()
+        let outcome = await withTaskCancellationHandler {
+            await withTaskGroup(of: PoolState.Event.self, returning: Result<RunResult, DispatchError>.self) {
+                group in
+                var loop = PoolLoop(dispatcher: self, startedAt: clock.now(), follows: follows)
+                return await loop.run(group: &group, recovery: recovery, stopStream: stopStream)
+            }
+        } onCancel: {
+            follows.cancelAll()
         }
         return try outcome.get()
     }
