@@ -282,8 +282,9 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
     ///
     /// The deadline is an event-loop timer that cancels the reading task, not a sleeping task raced against
     /// it: a cancelled `Task.sleep` stays allocated, with its dispatch timer, until its deadline. At 2,000
-    /// status requests a second with a 30 s deadline that was 60,000 sleeping tasks, most of the memory of a
-    /// run following 5,000 calls, and a timer heap every request paid to resift (scripts/bench-scale.sh).
+    /// status requests a second with a 30 s deadline that was some 60,000 sleeping tasks in one timer heap,
+    /// which every request resifted (`_dispatch_timer_heap_resift`, with the follows' own sleeps 4 % of the
+    /// CPU of a run following 2,000 calls; perf, scripts/bench-scale.sh).
     private func collect(_ body: HTTPClientResponse.Body, deadline: NIODeadline) async throws -> ByteBuffer {
         let reader = Task { try await body.collect(upTo: Self.maxBodyBytes) }
         let timer = http.eventLoopGroup.any().scheduleTask(deadline: deadline) { reader.cancel() }
