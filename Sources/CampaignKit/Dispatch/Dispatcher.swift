@@ -4,7 +4,8 @@ import Synchronization
 /// The worker pool of `campaign run`: places the campaign's due calls, at most `maxParallel` at a time,
 /// follows each to its end and writes every outcome back as it happens.
 ///
-/// One task group holds a task per call being placed or followed; the moment one reports, the loop
+/// A task per call being placed or followed (placed in the loop's task group, followed in tasks of their own
+/// relayed to it, see `FollowRelay`); the moment one reports, the loop
 /// (`PoolLoop`) hands the report to the pool's decisions (`PoolState`) and carries out what they say:
 /// claim due jobs, place or follow a call, arm a timer. Call tasks only report; they share no state with
 /// the loop. Everything that must survive a crash is in the database before it matters, so a run can stop

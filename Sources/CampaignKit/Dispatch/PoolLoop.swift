@@ -3,8 +3,9 @@ import Foundation
 /// Carries out the pool's decisions on the task group: the only owner of the `PoolState`.
 ///
 /// It waits for the next report (a claim committed, a call placed or ended, a timer, a stop), hands it to
-/// the state with the time, and does what comes back: a claim or a call becomes a child task, a timer a
-/// sleeping task, an event a line for the caller.
+/// the state with the time, and does what comes back: a claim or a POST becomes a child task, a follow a
+/// task of its own whose report a waiting child relays (`FollowRelay`), a timer a sleeping task, an event a
+/// line for the caller.
 struct PoolLoop {
     let dispatcher: Dispatcher
     let startedAt: Date
