@@ -10,13 +10,15 @@ struct CallingClientSetup {
     /// Passed through to the client, never printed.
     var apiKey: String?
     var maxParallel: Int
+    /// Each call holds its POST's connection until it ends (`--wait-for-call-end`), instead of polling.
+    var waitForCallEnd = false
     var simulation: PokuSimulator.Configuration
 
     /// Runs `body` with the client and shuts it down (and the simulator, when rehearsing) when `body` returns
     /// or throws. With `simulate`, the built-in simulator starts in this process on a free loopback port and the
     /// real HTTP client talks to it, so a rehearsal exercises the same code as a real campaign.
     func withCallingClient<T>(_ body: (any CallingClient) async throws -> T) async throws -> T {
-        let connections = max(64, maxParallel + 8)
+        let connections = PokuClient.Configuration.connections(maxParallel: maxParallel, waitForCallEnd: waitForCallEnd)
         let client: PokuClient
         var simulator: PokuSimulator?
         if simulate {

@@ -154,7 +154,7 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = try makeConfiguration()
         let calling = CallingClientSetup(
             simulate: simulate, apiURL: apiUrl, allowInsecureHTTP: allowInsecureHTTP, apiKey: apiKey,
-            maxParallel: maxParallel,
+            maxParallel: maxParallel, waitForCallEnd: waitForCallEnd,
             simulation: PokuSimulator.Configuration(
                 seed: simulateSeed, callDuration: .uniform(mean: simulateCallDuration.value)))
         try await withRunDatabase(configuration: configuration) { store, record in

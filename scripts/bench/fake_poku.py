@@ -7,19 +7,26 @@ benchmark: POST /calls answers `{"interactionId": ...}` (or, with `waitForCallEn
 the call ends); GET /interactions/{id}/status answers `pending`, then `ended` once the call's time is up.
 Call lengths are uniform in 0.5x-1.5x of --call-duration, drawn from --seed.
 
-GET /_sim/ledger answers in the simulator's ledger shape, reduced to what the benchmark reads: one entry a
-request, `method`, `placed` and `callSeconds` (a placed call's length) for POSTs.
+GET /_sim/ledger answers in the simulator's ledger shape, reduced to what the benchmarks read: one entry a
+request, `method`, `time` (arrival, ISO-8601 with milliseconds, UTC), `placed`, and for POSTs that placed a
+call `interactionId` and `callSeconds` (its length).
 
     python3 scripts/bench/fake_poku.py --port 0 --call-duration 0.5s --api-key KEY
     # prints "fake poku listening on http://127.0.0.1:PORT"
 """
 import argparse
+import datetime
 import json
 import random
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def stamp():
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 class Calls:
@@ -35,12 +42,14 @@ class Calls:
             seconds = self.mean * (0.5 + self.random.random())
             interaction = str(uuid.UUID(int=self.random.getrandbits(128), version=4))
             self.ends[interaction] = time.monotonic() + seconds
-            self.entries.append({"method": "POST", "placed": True, "callSeconds": seconds})
+            self.entries.append(
+                {"method": "POST", "time": stamp(), "placed": True, "interactionId": interaction, "callSeconds": seconds}
+            )
         return interaction, seconds
 
     def end_of(self, interaction):
         with self.lock:
-            self.entries.append({"method": "GET", "placed": False, "callSeconds": None})
+            self.entries.append({"method": "GET", "time": stamp(), "placed": False, "callSeconds": None})
             return self.ends.get(interaction)
 
     def ledger(self):

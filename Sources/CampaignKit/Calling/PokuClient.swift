@@ -22,10 +22,23 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         var waitForCallEndTimeout: Duration
         /// How long establishing a connection may take before the request counts as never sent.
         var connectTimeout: Duration
-        /// Connections kept to the API at once. Each call in flight can hold one (a `waitForCallEnd`
-        /// POST for minutes), so this must be at least the dispatcher's `--max-parallel` plus polls;
-        /// requests beyond it wait in the pool, unsent.
+        /// Connections kept to the API at once (`connections(maxParallel:waitForCallEnd:)`). A `waitForCallEnd`
+        /// POST holds one for minutes, so then this must be at least the dispatcher's `--max-parallel` plus
+        /// polls; requests beyond it wait in the pool, unsent.
         var maxConnections: Int
+        /// Connections to keep for a run of `maxParallel` calls. A `waitForCallEnd` POST holds its connection
+        /// for the whole call: one each, and 8 for polls that overlap a slot's next POST. Polling, a request
+        /// holds one for about a millisecond, so a few hundred carry thousands of calls; more cost CPU for
+        /// nothing: AsyncHTTPClient's HTTP/1.1 pool scans its connections for an idle one on every request and
+        /// copies the list for every new one, 8 % of a run's CPU at 5,000 (scripts/bench-scale.sh).
+        public static func connections(maxParallel: Int, waitForCallEnd: Bool) -> Int {
+            let oneEach = max(64, maxParallel + 8)
+            return waitForCallEnd ? oneEach : min(oneEach, pollingConnections)
+        }
+
+        /// The most connections a polling run keeps.
+        static let pollingConnections = 256
+
         /// The clock an HTTP-date `Retry-After` is measured against; injectable for tests.
         var now: @Sendable () -> Date
 
@@ -63,6 +76,9 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
         httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(
             1, configuration.maxConnections)
+        // No tracing: with no tracer set, AsyncHTTPClient takes the global one, a no-op, and still builds each
+        // request's span attributes (parsing its URL a second time): 3 % of a polling run's CPU (perf).
+        httpConfiguration.tracing.tracer = nil
         // Against a server that writes head and body apart, a reused connection would otherwise wait
         // about 40 ms per answer for our delayed ACK (see QuickAckHandler).
         httpConfiguration.http1_1ConnectionDebugInitializer = { QuickAckHandler.install(on: $0) }
@@ -252,7 +268,7 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
         }
         let status = Int(response.status.code)
         do {
-            let buffer = try await Self.collect(response.body, deadline: deadline)
+            let buffer = try await collect(response.body, deadline: deadline)
             return Answer(status: status, headers: response.headers, body: Data(buffer.readableBytesView))
         } catch {
             // The status line arrived, so the request was sent; for an error status the status
@@ -266,19 +282,25 @@ public final class PokuClient: CallingClient, CustomStringConvertible, CustomDeb
 
     /// The body, up to `maxBodyBytes`, or an error once `deadline` passes (reading is cancelled, which
     /// closes the connection).
-    private static func collect(_ body: HTTPClientResponse.Body, deadline: NIODeadline) async throws -> ByteBuffer {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: maxBodyBytes) }
-            group.addTask {
-                let left = deadline - NIODeadline.now()
-                try await Task.sleep(nanoseconds: UInt64(max(0, left.nanoseconds)))
-                return nil
+    ///
+    /// The deadline is an event-loop timer that cancels the reading task, not a sleeping task raced against
+    /// it: a cancelled `Task.sleep` stays allocated, with its dispatch timer, until its deadline. At 2,000
+    /// status requests a second with a 30 s deadline that was some 60,000 sleeping tasks in one timer heap,
+    /// which every request resifted (`_dispatch_timer_heap_resift`, with the follows' own sleeps 4 % of the
+    /// CPU of a run following 2,000 calls; perf, scripts/bench-scale.sh).
+    private func collect(_ body: HTTPClientResponse.Body, deadline: NIODeadline) async throws -> ByteBuffer {
+        let reader = Task { try await body.collect(upTo: Self.maxBodyBytes) }
+        let timer = http.eventLoopGroup.any().scheduleTask(deadline: deadline) { reader.cancel() }
+        defer { timer.cancel() }
+        do {
+            return try await withTaskCancellationHandler {
+                try await reader.value
+            } onCancel: {
+                reader.cancel()
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let buffer = first else {
-                throw HTTPClientError.deadlineExceeded
-            }
-            return buffer
+        } catch {
+            if NIODeadline.now() >= deadline { throw HTTPClientError.deadlineExceeded }
+            throw error
         }
     }
 

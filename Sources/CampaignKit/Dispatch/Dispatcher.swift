@@ -4,7 +4,8 @@ import Synchronization
 /// The worker pool of `campaign run`: places the campaign's due calls, at most `maxParallel` at a time,
 /// follows each to its end and writes every outcome back as it happens.
 ///
-/// One task group holds a task per call being placed or followed; the moment one reports, the loop
+/// A task per call being placed or followed (placed in the loop's task group, followed in tasks of their own
+/// relayed to it, see `FollowRelay`); the moment one reports, the loop
 /// (`PoolLoop`) hands the report to the pool's decisions (`PoolState`) and carries out what they say:
 /// claim due jobs, place or follow a call, arm a timer. Call tasks only report; they share no state with
 /// the loop. Everything that must survive a crash is in the database before it matters, so a run can stop
@@ -84,10 +85,17 @@ public final class Dispatcher: Sendable {
             stop.withLock { $0.continuation = nil }
             stopContinuation.finish()
         }
-        let outcome = await withTaskGroup(of: PoolState.Event.self, returning: Result<RunResult, DispatchError>.self) {
-            group in
-            var loop = PoolLoop(dispatcher: self, startedAt: clock.now())
-            return await loop.run(group: &group, recovery: recovery, stopStream: stopStream)
+        // The calls followed run in tasks of their own (see FollowRelay), not as children of the group:
+        // cancelling the run cancels them here.
+        let follows = FollowRelay()
+        let outcome = await withTaskCancellationHandler {
+            await withTaskGroup(of: PoolState.Event.self, returning: Result<RunResult, DispatchError>.self) {
+                group in
+                var loop = PoolLoop(dispatcher: self, startedAt: clock.now(), follows: follows)
+                return await loop.run(group: &group, recovery: recovery, stopStream: stopStream)
+            }
+        } onCancel: {
+            follows.cancelAll()
         }
         return try outcome.get()
     }

@@ -3,8 +3,9 @@ import Foundation
 /// Carries out the pool's decisions on the task group: the only owner of the `PoolState`.
 ///
 /// It waits for the next report (a claim committed, a call placed or ended, a timer, a stop), hands it to
-/// the state with the time, and does what comes back: a claim or a call becomes a child task, a timer a
-/// sleeping task, an event a line for the caller.
+/// the state with the time, and does what comes back: a claim or a POST becomes a child task, a follow a
+/// task of its own whose report a waiting child relays (`FollowRelay`), a timer a sleeping task, an event a
+/// line for the caller.
 struct PoolLoop {
     let dispatcher: Dispatcher
     let startedAt: Date
@@ -12,10 +13,16 @@ struct PoolLoop {
     /// The job counts the progress events show, and when they were read: reading them is a scan of every
     /// job of the campaign, too much to do twice per call on a campaign of 100,000 jobs.
     var shownCounts: (counts: JobCounts, at: Date)?
+    /// The calls being followed, in tasks of their own (see `FollowRelay`), and how many have yet to report.
+    let follows: FollowRelay
+    var followsOutstanding = 0
+    /// A child of the group is waiting for the next follow report.
+    var relayArmed = false
 
-    init(dispatcher: Dispatcher, startedAt: Date) {
+    init(dispatcher: Dispatcher, startedAt: Date, follows: FollowRelay = FollowRelay()) {
         self.dispatcher = dispatcher
         self.startedAt = startedAt
+        self.follows = follows
         state = PoolState(configuration: dispatcher.configuration)
     }
 
@@ -28,14 +35,27 @@ struct PoolLoop {
             for await _ in stopStream { return .stopRequested }
             return .timer(.distantPast)
         }
+        defer { follows.close() }
         var actions = state.begin(following: recovery.inProgress)
         actions += noticeStop() + state.decide(now: clock.now())
         while true {
             if let finish = await perform(actions, group: &group) { return await result(finish) }
             guard let event = await group.next() else { return await result(.finished) }
+            if event.isFollowReport {
+                followsOutstanding -= 1
+                relayArmed = false
+                armRelay(group: &group)
+            }
             let now = clock.now()
             actions = noticeStop() + state.take(event, now: now) + state.decide(now: now)
         }
+    }
+
+    /// Keeps one child waiting for the next follow report while any follow has yet to report.
+    mutating func armRelay(group: inout TaskGroup<PoolState.Event>) {
+        guard !relayArmed, followsOutstanding > 0 else { return }
+        relayArmed = true
+        group.addTask { [follows] in await follows.next() }
     }
 
     /// A stop asked for, or the run cancelled, is taken in before the next report: a stop asked for while a
@@ -73,7 +93,9 @@ struct PoolLoop {
             case .place(let started):
                 group.addTask { [dispatcher] in await dispatcher.place(started) }
             case .follow(let call):
-                group.addTask { [dispatcher] in await dispatcher.follow(call) }
+                follows.start { [dispatcher] in await dispatcher.follow(call) }
+                followsOutstanding += 1
+                armRelay(group: &group)
             case .armTimer(let at):
                 group.addTask { [clock] in
                     try? await clock.sleep(until: at)
@@ -94,6 +116,7 @@ struct PoolLoop {
                 await emitProgress(inFlight: inFlight, endedCalls: endedCalls)
             case .cancelAll:
                 group.cancelAll()
+                follows.cancelAll()
             case .finish(let finish):
                 return finish
             }

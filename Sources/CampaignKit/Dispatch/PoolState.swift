@@ -37,6 +37,14 @@ struct PoolState {
         /// The run itself was cancelled: no grace period.
         case cancelled
         case graceExpired
+
+        /// What a follow task returns (`Dispatcher.follow`), and nothing else does.
+        var isFollowReport: Bool {
+            switch self {
+            case .callEnded, .needsReview, .followFailed, .abandoned: true
+            default: false
+            }
+        }
     }
 
     /// Why a placed call's interactionId is not in the store.
