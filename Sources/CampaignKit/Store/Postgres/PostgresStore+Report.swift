@@ -251,7 +251,8 @@ extension PostgresStore: ReportStore {
         let (campaigns, counts) = try await withSQL { sql throws(PostgresStoreError) in
             try await sql.snapshot { () throws(PostgresStoreError) in
                 (
-                    try await sql.rows("SELECT id, name, created_at FROM campaigns ORDER BY id", as: (Int64, String, String).self),
+                    try await sql.rows(
+                        "SELECT id, name, created_at FROM campaigns ORDER BY id", as: (Int64, String, String).self),
                     try await sql.rows(
                         "SELECT campaign_id, status, COUNT(*) FROM jobs GROUP BY campaign_id, status",
                         as: (Int64, String, Int64).self)

@@ -41,27 +41,29 @@ extension PostgresStore {
             // A number in two lists (or twice in one) is counted once, under the first, as on SQLite.
             let numbers = list.numbers.filter { seen.insert($0).inserted }
             guard !numbers.isEmpty else { continue }
-            let added = try await sql.values(
-                """
-                WITH added AS (
-                    INSERT INTO suppressed (phone_e164, source, added_at)
-                    SELECT n, \(list.source), \(now) FROM unnest(\(numbers)::text[]) AS n
-                    ON CONFLICT DO NOTHING RETURNING 1)
-                SELECT COUNT(*) FROM added
-                """, as: Int64.self
-            ).first ?? 0
+            let added =
+                try await sql.values(
+                    """
+                    WITH added AS (
+                        INSERT INTO suppressed (phone_e164, source, added_at)
+                        SELECT n, \(list.source), \(now) FROM unnest(\(numbers)::text[]) AS n
+                        ON CONFLICT DO NOTHING RETURNING 1)
+                    SELECT COUNT(*) FROM added
+                    """, as: Int64.self
+                ).first ?? 0
             result.added += Int(added)
             result.alreadyListed += numbers.count - Int(added)
         }
-        let changed = try await sql.values(
-            """
-            WITH changed AS (
-                UPDATE jobs SET status = 'suppressed', updated_at = \(now)
-                WHERE status = 'queued' AND phone_e164 IN (SELECT phone_e164 FROM suppressed)
-                RETURNING 1)
-            SELECT COUNT(*) FROM changed
-            """, as: Int64.self
-        ).first ?? 0
+        let changed =
+            try await sql.values(
+                """
+                WITH changed AS (
+                    UPDATE jobs SET status = 'suppressed', updated_at = \(now)
+                    WHERE status = 'queued' AND phone_e164 IN (SELECT phone_e164 FROM suppressed)
+                    RETURNING 1)
+                SELECT COUNT(*) FROM changed
+                """, as: Int64.self
+            ).first ?? 0
         result.jobsSuppressed = Int(changed)
         return result
     }
