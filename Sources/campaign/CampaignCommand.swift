@@ -50,4 +50,17 @@ struct CampaignCommand: AsyncParsableCommand {
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "The campaign database (env CAMPAIGN_DB).")
     var db: String = ProcessInfo.processInfo.environment["CAMPAIGN_DB"] ?? "campaign.db"
+
+    /// The database as output names it: the path, or the URL with its password redacted.
+    var shown: String {
+        (try? DatabaseLocation(parsing: db, environment: ProcessInfo.processInfo.environment))?.description ?? db
+    }
+
+    /// Whether `db` names a PostgreSQL server (an unparsable URL is said so when it is opened).
+    var isPostgres: Bool {
+        if case .postgres = try? DatabaseLocation(parsing: db, environment: ProcessInfo.processInfo.environment) {
+            return true
+        }
+        return false
+    }
 }

@@ -82,6 +82,7 @@ struct ImportCommand: AsyncParsableCommand {
             [(contacts, "the contacts file"), (prompt, "the prompt file")]
             + suppress.map { ($0, "a do-not-call list") }
         try OutputFile.check(request.effectiveRejectsPath, database: database.db, inputs: inputs)
+        if database.isPostgres { return try await runOnPostgres(request) }
         let dbExisted = FileManager.default.fileExists(atPath: database.db)
         let report: ImportReport
         // Saved on their own before the contacts are read: they hold whatever becomes of the import,
@@ -110,6 +111,41 @@ struct ImportCommand: AsyncParsableCommand {
         if report.rejected > 0 && !(skipInvalid && report.committed) {
             throw ExitStatus.badData
         }
+    }
+}
+
+extension ImportCommand {
+    /// `campaign import` into a PostgreSQL database: a dry run is the import's transaction rolled back, and a
+    /// refused import leaves nothing to remove. A database without the schema gets it first (also for a dry
+    /// run: an empty campaign database, no campaign in it), as `suppress` does.
+    private func runOnPostgres(_ request: ImportRequest) async throws {
+        var suppression = SuppressionLists()
+        let report: ImportReport
+        do {
+            report = try await CampaignDatabases.with(database.db, mustExist: false) { store in
+                try await Self.importContacts(request, into: store) { suppression = $0 }
+            }
+        } catch {
+            if let saved = suppression.saved {
+                print(ImportSummaryText.suppressionLine(saved, saved: true, database: database.shown))
+            }
+            throw error as? any ExitCoded ?? StoreError.database(error)
+        }
+        print(ImportSummaryText.render(report, request: request, database: database.shown))
+        if report.rejected > 0 && !(skipInvalid && report.committed) {
+            throw ExitStatus.badData
+        }
+    }
+
+    /// The do-not-call lists first, committed on their own (`saved` learns what they stored before the contacts
+    /// are read), then the contacts.
+    private static func importContacts(
+        _ request: ImportRequest, into store: some ImportStore, saved: (SuppressionLists) -> Void
+    ) async throws -> ImportReport {
+        let importer = ContactImporter(store: store)
+        let suppression = try await importer.saveSuppressionLists(request)
+        saved(suppression)
+        return try await importer.importContacts(request, suppression: suppression)
     }
 }
 

@@ -56,7 +56,7 @@ struct ReportCommand: AsyncParsableCommand {
         if json {
             for note in notes { printError(note) }
         } else {
-            print(SummaryText.render(summary, database: database.db, now: now))
+            print(SummaryText.render(summary, database: database.shown, now: now))
             if !notes.isEmpty { print("") }
             for note in notes { print(note) }
         }

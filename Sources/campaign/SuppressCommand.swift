@@ -66,7 +66,7 @@ struct SuppressCommand: AsyncParsableCommand {
         }
         func count(_ value: Int, _ noun: String) -> String { "\(value) \(noun)\(value == 1 ? "" : "s")" }
         print(
-            "do-not-call list in \(database.db): \(count(result.added, "number")) added, "
+            "do-not-call list in \(database.shown): \(count(result.added, "number")) added, "
                 + "\(result.alreadyListed) already listed; "
                 + "\(count(result.jobsSuppressed, "queued job")) now suppressed, in every campaign")
     }

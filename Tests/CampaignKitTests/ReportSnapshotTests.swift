@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import CampaignKit
@@ -36,15 +37,42 @@ struct ReportSnapshotTests {
         #expect(after.byOutcome == ["answered": 1] && after.attempts.used == 1)
     }
 
-    @Test("a whole report (summary, results CSV, timeline, JSON jobs) reads one snapshot")
-    func reportIsOneMoment() async throws {
-        let test = try await TestCampaign(contacts: 3)
-        let run = try DatabaseQueue(path: test.store.path)
-        let csv = test.directory.appendingPathComponent("results.csv").path
-        let json = test.directory.appendingPathComponent("jobs.json").path
-        let (summary, timeline, rows) = try await test.store.readReport(campaign: test.campaign) { report in
+    @Test(
+        "a whole report (summary, results CSV, timeline, JSON jobs) reads one snapshot", arguments: TestBackend.all)
+    func reportIsOneMoment(backend: TestBackend) async throws {
+        let folder = TemporaryFolder()
+        try await backend.withFreshDatabase(in: folder) { db in
+            folder.write("contacts.csv", "name,phone\nAna,+14155552671\nBen,+12125550147\nCy,+13105550100\n")
+            folder.write("prompt.txt", "Hi [name].")
+            try await CampaignDatabases.with(db, mustExist: false) { store in
+                _ = try await Self.importContacts(
+                    ImportRequest(
+                        contactsPath: folder.path("contacts.csv"), promptPath: folder.path("prompt.txt"),
+                        campaignName: "snap"), into: store)
+            }
+            let csv = folder.path("results.csv")
+            let json = folder.path("jobs.json")
+            try await CampaignDatabases.with(db) { store in
+                try await Self.checkOneMoment(
+                    store, csv: csv, json: json, now: now,
+                    commit: { () async throws in try await Self.endOneCall(backend: backend, db: db, now: now) })
+            }
+        }
+    }
+
+    static func importContacts(_ request: ImportRequest, into store: some ImportStore) async throws -> ImportReport {
+        try await ContactImporter(store: store).run(request)
+    }
+
+    /// Reads a whole report while `commit` (another connection, standing in for `campaign run`) ends one call
+    /// after the summary's statements and before the rest: nothing of it may show.
+    static func checkOneMoment(
+        _ store: some ReportStore, csv: String, json: String, now: Date, commit: () async throws -> Void
+    ) async throws {
+        let campaign = try await store.resolveCampaign(nil)
+        let (summary, timeline, rows) = try await store.readReport(campaign: campaign) { report in
             let summary = try await CampaignSummary(report, now: now)
-            try Self.endOneCall(run, campaign: test.campaign.id, now: now)
+            try await commit()
             let rows = try await ResultsExporter().write(report, to: csv)
             let timeline = try await CallTimeline(report, now: now)
             let fd = open(json, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
@@ -62,9 +90,33 @@ struct ReportSnapshotTests {
         #expect(text.components(separatedBy: "\"status\":\"queued\"").count == 4)
         #expect(!text.contains("\"status\":\"completed\""))
 
-        let later = try await CampaignSummary(store: test.store, campaign: test.campaign, now: now)
+        let later = try await CampaignSummary(store: store, campaign: campaign, now: now)
         #expect(later.byStatus["completed"] == 1)
-        #expect(try await CallTimeline(store: test.store, campaign: test.campaign, now: now) != nil)
+        #expect(later.byOutcome == ["answered": 1] && later.attempts.used == 1)
+        #expect(try await CallTimeline(store: store, campaign: campaign, now: now) != nil)
+    }
+
+    /// `endOneCall` on the backend's database, from a connection of its own.
+    static func endOneCall(backend: TestBackend, db: String, now: Date) async throws {
+        switch backend {
+        case .sqlite:
+            try endOneCall(try DatabaseQueue(path: db), campaign: 1, now: now)
+        case .postgres:
+            let started = Timestamp.string(now - 90)
+            let ended = Timestamp.string(now - 30)
+            // One statement, so one transaction, as the run's commit.
+            _ = try await PostgresTestDatabase.strings(
+                db,
+                """
+                WITH job AS (SELECT MIN(id) AS id FROM jobs WHERE status = 'queued'),
+                attempt AS (
+                    INSERT INTO attempts (job_id, attempt_number, state, interaction_id, started_at, ended_at, outcome)
+                    SELECT id, 1, 'ended', 'ix-1', '\(started)', '\(ended)', 'answered' FROM job)
+                UPDATE jobs SET status = 'completed', outcome = 'answered', attempts = 1, interaction_id = 'ix-1',
+                    last_attempt_at = '\(started)', completed_at = '\(ended)'
+                WHERE id = (SELECT id FROM job)
+                """)
+        }
     }
 
     /// What `campaign run` commits when a call ends answered: the job completed with one attempt used, and

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmark: campaign on PostgreSQL against psql's own COPY, in the same run, as ratios.
+#   1. `campaign import` of N generated contacts (scripts/bench/gen_contacts.py) into a fresh database, against
+#      `psql \copy` of the same CSV into a plain table with the same columns (the floor). Goal: <= 3x.
+#   2. `campaign report --csv` of those N jobs, against `psql \copy (SELECT <the same columns>) TO` a file.
+#      Goal: <= 2x.
+#
+#   scripts/bench-postgres.sh [rows]     (default 1000000)
+#
+# Needs the test cluster (scripts/test-postgres.sh start) or any server named by CAMPAIGN_BENCH_POSTGRES (an admin
+# URL: the script creates and drops its own database on it), psql and python3. The release build goes to
+# /work/.build-rel-pg (BENCH_SCRATCH to change it), apart from the debug build of the checkout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows="${1:-1000000}"
+command -v psql >/dev/null || { echo "bench-postgres: needs psql (apt-get install -y postgresql-client)"; exit 1; }
+admin="${CAMPAIGN_BENCH_POSTGRES:-$(scripts/test-postgres.sh url)}"
+scratch="${BENCH_SCRATCH:-/work/.build-rel-pg}"
+
+swift build -c release --product campaign --scratch-path "$scratch" >/dev/null 2>&1
+bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path 2>/dev/null)/campaign"
+work="${BENCH_DIR:-$(mktemp -d)}"
+mkdir -p "$work"
+name="campaign_bench_$$"
+# The admin URL with the bench database in place of its own (the path before any '?').
+db_url() { local base="${admin%%\?*}" query=""; [[ "$admin" == *\?* ]] && query="?${admin#*\?}"; echo "${base%/*}/$1$query"; }
+db="$(db_url "$name")"
+floor="$(db_url "${name}_floor")"
+cleanup() {
+    psql -q "$admin" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "DROP DATABASE IF EXISTS ${name}_floor WITH (FORCE)" \
+        >/dev/null 2>&1 || true
+    [[ -z "${BENCH_DIR:-}" ]] && rm -rf "$work"
+}
+trap cleanup EXIT
+psql -q "$admin" -c "CREATE DATABASE $name" -c "CREATE DATABASE ${name}_floor" >/dev/null
+
+echo "generating $rows contacts..."
+python3 scripts/bench/gen_contacts.py "$rows" "$work/contacts.csv"
+cat >"$work/prompt.txt" <<'PROMPT'
+You are Sam from Luigi's Trattoria, confirming a table for [party_size] for [name] on [day] at [time|7pm].
+If they cannot make it, offer another day. If you reach voicemail, leave a short message and a call-back number.
+PROMPT
+
+time_of() { local start end; start=$(date +%s.%N); "$@"; end=$(date +%s.%N); echo "$end - $start" | bc; }
+
+# The floor of the import: the CSV's bytes into a table with the jobs' columns, by the server's own COPY.
+psql -q "$floor" >/dev/null <<'SQL'
+CREATE TABLE contacts (name text COLLATE "C", phone text COLLATE "C", day text COLLATE "C", time text COLLATE "C",
+    party_size text COLLATE "C", notes text COLLATE "C");
+SQL
+copy_in() { psql -q "$floor" -c "\\copy contacts FROM '$work/contacts.csv' WITH (FORMAT csv, HEADER true)" >/dev/null; }
+campaign_import() { "$bin" import "$work/contacts.csv" --prompt "$work/prompt.txt" --db "$db" --name bench --skip-invalid \
+    --rejects "$work/rejects.csv" >/dev/null; }
+
+t_floor=$(time_of copy_in)
+t_import=$(time_of campaign_import)
+queued=$(psql -qtA "$db" -c "SELECT COUNT(*) FROM jobs")
+[[ "$queued" -gt 0 ]] || { echo "bench-postgres: the import stored no job" >&2; exit 1; }
+
+columns="row_csv, phone_e164, status, outcome, attempts, interaction_id, summary, recording_url, error, \
+last_attempt_at, completed_at"
+copy_out() {
+    psql -q "$db" -c "\\copy (SELECT $columns FROM jobs WHERE campaign_id = 1 ORDER BY id) TO '$work/psql.csv' WITH (FORMAT csv)" \
+        >/dev/null
+}
+campaign_csv() { "$bin" report --db "$db" --csv "$work/campaign.csv" >/dev/null; }
+best() {  # best of 3 runs
+    local best="" t
+    for _ in 1 2 3; do
+        t=$(time_of "$@")
+        if [[ -z "$best" ]] || (( $(echo "$t < $best" | bc) )); then best=$t; fi
+    done
+    echo "$best"
+}
+t_copy_out=$(best copy_out)
+t_report=$(best campaign_csv)
+lines=$(($(wc -l <"$work/psql.csv")))
+
+printf 'rows:                              %d (%d queued jobs; %d lines in the psql CSV)\n' "$rows" "$queued" "$lines"
+printf 'psql \\copy contacts FROM csv:      %.2fs\n' "$t_floor"
+printf 'campaign import:                   %.2fs  ratio %.2fx  (goal <= 3x)\n' "$t_import" \
+    "$(echo "$t_import / $t_floor" | bc -l)"
+printf 'psql \\copy (SELECT ...) TO csv:    %.2fs\n' "$t_copy_out"
+printf 'campaign report --csv:             %.2fs  ratio %.2fx  (goal <= 2x)\n' "$t_report" \
+    "$(echo "$t_report / $t_copy_out" | bc -l)"
+peak=$(/usr/bin/time -f %M "$bin" report --db "$db" --csv "$work/campaign.csv" 2>&1 >/dev/null | tail -1 || true)
+[[ -n "$peak" ]] && printf 'peak memory of report --csv:       %d MB\n' $((peak / 1024))
+echo "commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), load:$(uptime | sed 's/.*load average://')"
