@@ -181,6 +181,17 @@ struct RunCommand: AsyncParsableCommand {
             }
             return
         }
+        if case .postgres(let location) = try DatabaseLocation(
+            parsing: database.db, environment: ProcessInfo.processInfo.environment)
+        {
+            // A rehearsal runs on a throwaway copy of the database; a PostgreSQL database cannot be copied
+            // safely from here (CREATE DATABASE … TEMPLATE needs every other session off it and the right to
+            // create databases), and rehearsing on the real one would change it.
+            throw RunOptionError(
+                "--simulate rehearses on a copy of a SQLite database file and cannot copy the PostgreSQL database "
+                    + "\(location.redacted); nothing was changed. To rehearse, start campaign simulator and run "
+                    + "against a database you can throw away with --api-url set to the simulator's URL")
+        }
         let original = try CampaignStore(path: database.db, mustExist: true)
         let record = try await original.resolveCampaign(campaign)
         try await RunZoneCheck.check(store: original, campaign: record, configuration: configuration)

@@ -5,7 +5,7 @@ import Foundation
 enum RunZoneCheck {
     /// Refuses (exit 2) while a queued job has no zone from its row, the import or the run; prints a line for
     /// each zone this host does not know (those jobs wait, they are not called).
-    static func check(store: some ReportStore, campaign: CampaignRecord, configuration: DispatchConfiguration)
+    static func check(store: some RunnableStore, campaign: CampaignRecord, configuration: DispatchConfiguration)
         async throws
     {
         guard configuration.window != nil else { return }

@@ -88,12 +88,26 @@ public enum CampaignDatabases {
 
     /// Runs `body` as the only run of the database `name` names (`campaign run`, `resolve`), with this process
     /// recorded as the holder: a second is refused, naming the holder. On SQLite the lock is the database
-    /// file's own `flock` (`RunLock`), taken before the database is opened for work.
-    public static func withOnlyRun<T>(_ name: String, _ body: (any CampaignDatabase) async throws -> T) async throws
-        -> T
+    /// file's own `flock` (`RunLock`), taken before the database is opened for work; on PostgreSQL a session
+    /// advisory lock on a connection of its own (`PostgresRunLock`), taken once the schema is checked, and
+    /// checked again by every claim.
+    public static func withOnlyRun<T: Sendable>(_ name: String, _ body: (any RunnableStore) async throws -> T)
+        async throws -> T
     {
-        if case .postgres = try DatabaseLocation(parsing: name, environment: ProcessInfo.processInfo.environment) {
-            throw StoreError.notOnPostgresYet(operation: "campaign run and campaign resolve")
+        if case .postgres(let location) = try DatabaseLocation(
+            parsing: name, environment: ProcessInfo.processInfo.environment)
+        {
+            return try await PostgresCampaignDatabase.with(location, mustExist: true) { database in
+                let lock = try await PostgresRunLock.acquire(location)
+                do {
+                    let result = try await body(PostgresStore(database: database, runLock: lock))
+                    await lock.release()
+                    return result
+                } catch {
+                    await lock.release()
+                    throw error
+                }
+            }
         }
         let lock = try RunLock.acquire(databasePath: name)
         defer { withExtendedLifetime(lock) {} }
@@ -102,3 +116,14 @@ public enum CampaignDatabases {
         return try await body(store)
     }
 }
+
+/// What `campaign run` and `campaign resolve` need of a database they hold as its only run: the dispatch
+/// operations, resolving, and the zones of the queued jobs a run with `--window` checks before it starts.
+public protocol RunnableStore: DispatchStore, ResolveStore {
+    /// What `--db` named, as messages show it (a password never appears).
+    var displayName: String { get }
+    /// How many queued jobs of the campaign name each time zone (the row's, else the campaign's).
+    func queuedZones(campaign: CampaignRecord) async throws(StoreError) -> QueuedZones
+}
+
+extension CampaignStore: RunnableStore {}

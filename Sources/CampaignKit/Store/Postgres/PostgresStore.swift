@@ -6,8 +6,13 @@ import PostgresNIO
 /// as on SQLite; the SQL lives in this type's files (`PostgresStore+*.swift`) and nowhere else.
 public final class PostgresStore: Sendable {
     let database: PostgresCampaignDatabase
+    /// The run lock this store's claims check (`campaign run`, `resolve`); nil for the other verbs.
+    let runLock: PostgresRunLock?
 
-    init(database: PostgresCampaignDatabase) { self.database = database }
+    init(database: PostgresCampaignDatabase, runLock: PostgresRunLock? = nil) {
+        self.database = database
+        self.runLock = runLock
+    }
 
     /// The redacted URL: a password never appears.
     public var displayName: String { database.location.redacted }

@@ -17,6 +17,8 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
     case incompleteSchema(location: String, missingSteps: [String])
     /// Anything else the server or the driver said.
     case server(location: String, reason: String)
+    /// The connection holding this run's lock (`PostgresRunLock`) is gone, and the lock with it.
+    case runLockLost(location: String)
 
     public var description: String {
         switch self {
@@ -41,6 +43,10 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
                 + "add; it was left as it is"
         case .server(let location, let reason):
             return "database error on \(location): \(reason)"
+        case .runLockLost(let location):
+            return "the connection holding this run's lock on \(location) was lost, and the lock with it: no call "
+                + "starts from now on (another run may take the database); calls in flight are followed; run "
+                + "campaign run again once the database answers"
         }
     }
 }

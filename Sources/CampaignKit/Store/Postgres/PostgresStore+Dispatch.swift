@@ -1,0 +1,207 @@
+import Foundation
+import PostgresNIO
+
+/// `campaign run` on PostgreSQL: recovery, the claim and the job counts, statement for statement the
+/// behaviour of `CampaignStore+Dispatch.swift`. One runner per campaign database (`PostgresRunLock`); every
+/// claim first checks, inside its transaction, that this process still holds that lock.
+extension PostgresStore: DispatchStore {
+    public func recoverAtStart(campaign: CampaignRecord, api: String?, now: Date) async throws(StoreError)
+        -> Recovery
+    {
+        let stamp = Timestamp.string(now)
+        return try await withSQL { sql throws(PostgresStoreError) in
+            try await sql.transaction { () async throws(PostgresStoreError) -> Recovery in
+                try await runLock?.check(sql)
+                return try await Self.recover(sql, campaign: campaign, api: api, stamp: stamp, now: now)
+            }
+        }
+    }
+
+    static func recover(
+        _ sql: PostgresSQL, campaign: CampaignRecord, api: String?, stamp: String, now: Date
+    ) async throws(PostgresStoreError) -> Recovery {
+        // Numbers suppressed since the import: their queued jobs are closed before anything is claimed.
+        try await sql.execute(
+            """
+            UPDATE jobs SET status = 'suppressed', updated_at = \(stamp)
+            WHERE campaign_id = \(campaign.id) AND status = 'queued'
+              AND phone_e164 IN (SELECT phone_e164 FROM suppressed)
+            """)
+        // The run lock makes every `dialing` job one whose runner is gone: its POST may have been sent.
+        let dialing = try await sql.values(
+            "SELECT id FROM jobs WHERE campaign_id = \(campaign.id) AND status = 'dialing' ORDER BY id FOR UPDATE",
+            as: Int64.self)
+        let reason = "the run stopped while this call was being placed; a call may have been made"
+        let review = "check whether the call reached the person, then campaign resolve"
+        if !dialing.isEmpty {
+            try await sql.execute(
+                """
+                UPDATE attempts SET state = 'unknown', ended_at = \(stamp), error = \(reason)
+                WHERE job_id = ANY(\(dialing)) AND state = 'dialing'
+                """)
+            try await sql.execute(
+                """
+                UPDATE jobs SET status = 'unknown', error = \(reason), review_reason = \(review), updated_at = \(stamp)
+                WHERE id = ANY(\(dialing)) AND status = 'dialing'
+                """)
+        }
+        // Only each job's latest attempt is followed, and only on the API that placed it.
+        let rows = try await sql.rows(
+            """
+            SELECT j.id, a.id, j.attempts, j.phone_e164, a.interaction_id, a.started_at, a.api, a.state
+            FROM jobs j JOIN attempts a ON a.id = (SELECT MAX(id) FROM attempts WHERE job_id = j.id)
+            WHERE j.campaign_id = \(campaign.id) AND j.status = 'in_progress'
+            ORDER BY j.id
+            """,
+            as: (Int64, Int64, Int64, String, String?, String, String?, String).self)
+        var following: [FollowedCall] = []
+        var elsewhere: [String: Int] = [:]
+        var unknown = dialing
+        for (jobID, attemptID, attempts, phone, call, startedAt, placedWith, state) in rows {
+            if let placedWith, placedWith != api {
+                elsewhere[placedWith, default: 0] += 1
+                continue
+            }
+            guard AttemptState(rawValue: state) == .placed, let call else {
+                let reason = "in progress, but its latest attempt has no interaction id to follow"
+                try await sql.execute(
+                    """
+                    UPDATE jobs SET status = 'unknown', error = \(reason), review_reason = \(review),
+                        updated_at = \(stamp)
+                    WHERE id = \(jobID) AND status = 'in_progress'
+                    """)
+                unknown.append(jobID)
+                continue
+            }
+            following.append(
+                FollowedCall(
+                    jobID: jobID, attemptID: attemptID, attemptNumber: Int(attempts), phone: phone,
+                    interactionID: call, startedAt: Timestamp.date(startedAt) ?? now))
+        }
+        return Recovery(unknownJobIDs: unknown, inProgress: following, placedElsewhere: elsewhere)
+    }
+
+    /// One transaction: the run lock checked, `results` recorded, then the due jobs locked
+    /// (`FOR UPDATE SKIP LOCKED`, in `jobs_by_status` order: NULL "due now" first), judged in Swift (suppression,
+    /// window, per-number limits) and written in later statements. The intents' attempt numbers are derived by
+    /// a statement sent after the lock is held, so they read the jobs' latest attempts. Committed with
+    /// synchronous_commit=on before any POST.
+    public func claimDueJobs(
+        campaign: CampaignRecord, api: String?, now: Date, limit: Int, admission: (any ClaimAdmission)?,
+        pressure: ContactPressure?, recordingFirst results: [AttemptResult]
+    ) async throws(StoreError) -> Claim {
+        let stamp = Timestamp.string(now)
+        return try await withSQL { sql throws(PostgresStoreError) in
+            try await sql.transaction { () async throws(PostgresStoreError) -> Claim in
+                try await runLock?.check(sql)
+                var claim = Claim()
+                for result in results { claim.recorded.append(try await Self.record(result, sql)) }
+                while claim.started.count < limit {
+                    let candidates = try await Self.lockDueJobs(
+                        sql, campaign: campaign, stamp: stamp, limit: limit - claim.started.count)
+                    if candidates.isEmpty { break }
+                    var suppressed: [Int64] = []
+                    var postponed: [PostponedJob] = []
+                    var starting: [LockedJob] = []
+                    for candidate in candidates {
+                        if candidate.suppressed {
+                            suppressed.append(candidate.job.id)
+                            continue
+                        }
+                        let job = candidate.job
+                        var wait = admission?.until(job).flatMap { $0 > now ? PostponedJob(job: job, until: $0) : nil }
+                        if let pressure,
+                            let until = pressure.until(
+                                starts: try await Self.callStarts(
+                                    sql, phone: job.phone, since: now - pressure.lookBack.seconds),
+                                now: now),
+                            until >= wait?.until ?? now
+                        {
+                            wait = PostponedJob(job: job, until: until, reason: .contactPressure)
+                        }
+                        if let wait {
+                            postponed.append(wait)
+                        } else {
+                            starting.append(candidate)
+                        }
+                    }
+                    try await Self.suppress(sql, jobIDs: suppressed, stamp: stamp)
+                    try await Self.postpone(sql, postponed, stamp: stamp)
+                    claim.postponed += postponed
+                    let intents = try await Self.writeIntents(sql, starting, api: api, stamp: stamp)
+                    claim.started += zip(starting, intents).map { StartedJob(job: $0.job, intent: $1) }
+                }
+                claim.nextDue = try await Self.nextQueuedTime(sql, campaign: campaign)
+                return claim
+            }
+        }
+    }
+
+    public func jobCounts(campaign: CampaignRecord) async throws(StoreError) -> JobCounts {
+        let rows = try await withSQL { sql throws(PostgresStoreError) in
+            // COUNT(*) is a bigint: read as Int64.
+            try await sql.rows(
+                "SELECT status, COUNT(*) FROM jobs WHERE campaign_id = \(campaign.id) GROUP BY status",
+                as: (String, Int64).self)
+        }
+        var counts = JobCounts()
+        for (text, count) in rows {
+            // A status this binary does not know: a database of a newer version, said as such (as on SQLite).
+            guard let status = JobStatus(rawValue: text) else {
+                throw .database(DispatchStoreError.unknownStatus(text))
+            }
+            counts.byStatus[status] = Int(count)
+        }
+        return counts
+    }
+
+    /// The same `jobs_by_number` index as SQLite's, made by the first run with a per-number cap or gap:
+    /// schema.postgres.sql has no index on `phone_e164` alone (`jobs_by_phone` leads with `campaign_id`), and
+    /// a claim looks a number up across campaigns.
+    public func indexNumbersAcrossCampaigns() async throws(StoreError) {
+        try await withSQL { sql throws(PostgresStoreError) in
+            try await sql.execute("CREATE INDEX IF NOT EXISTS jobs_by_number ON jobs (phone_e164)")
+        }
+    }
+
+    /// Writes the intent to call one queued job (what a claim does for each job it starts), for tests and tools
+    /// that pick the job themselves. Throws `jobNotQueued` for a job that is not queued.
+    func recordAttemptIntent(jobID: Int64, api: String? = nil, now: Date) async throws(StoreError) -> AttemptIntent {
+        let stamp = Timestamp.string(now)
+        let campaigns = try await withSQL { sql throws(PostgresStoreError) in
+            try await sql.rows(
+                """
+                SELECT c.id, c.name FROM jobs j JOIN campaigns c ON c.id = j.campaign_id WHERE j.id = \(jobID)
+                """, as: (Int64, String).self)
+        }
+        guard let name = campaigns.first?.1, let campaign = try await self.campaign(named: name) else {
+            throw .database(DispatchStoreError.jobNotQueued(jobID: jobID))
+        }
+        let intent = try await withSQL { sql throws(PostgresStoreError) -> AttemptIntent? in
+            try await sql.transaction { () async throws(PostgresStoreError) -> AttemptIntent? in
+                let locked = try await Self.lockDueJobs(sql, campaign: campaign, stamp: nil, limit: 1, jobID: jobID)
+                guard let job = locked.first else { return nil }
+                return try await Self.writeIntents(sql, [job], api: api, stamp: stamp).first
+            }
+        }
+        guard let intent else { throw .database(DispatchStoreError.jobNotQueued(jobID: jobID)) }
+        return intent
+    }
+
+    /// The earliest `next_attempt_at` of the campaign's queued jobs (`distantPast`: one is due now), or nil.
+    func nextQueuedTime(campaign: CampaignRecord) async throws(StoreError) -> Date? {
+        try await withSQL { sql throws(PostgresStoreError) in try await Self.nextQueuedTime(sql, campaign: campaign) }
+    }
+
+    static func nextQueuedTime(_ sql: PostgresSQL, campaign: CampaignRecord) async throws(PostgresStoreError) -> Date? {
+        // NULLS FIRST: a NULL is "due now" and PostgreSQL would sort it last; also the index's own order.
+        let rows = try await sql.values(
+            """
+            SELECT next_attempt_at FROM jobs WHERE campaign_id = \(campaign.id) AND status = 'queued'
+            ORDER BY next_attempt_at NULLS FIRST LIMIT 1
+            """, as: String?.self)
+        guard let first = rows.first else { return nil }
+        guard let text = first else { return Date.distantPast }
+        return Timestamp.date(text)
+    }
+}
