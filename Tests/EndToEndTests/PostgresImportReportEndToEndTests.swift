@@ -120,9 +120,13 @@ struct PostgresImportReportEndToEndTests {
         folder.write("second.csv", second)
         folder.write("short.txt", "Hi [name], about [day].")
         try await PostgresTestDatabase.withFresh { database in
-            // The schema first, so that the two race on the campaign, not on creating the tables.
-            let empty = try run(["suppress", "--db", database.url, "+1 212 555 0147"])
-            #expect(empty.status == 0, "\(empty.stderr)")
+            // The campaign first: a new campaign's name alone makes a second import wait (on the unique name), and
+            // the test is of the lock that orders imports into an existing campaign.
+            folder.write("seed.csv", "name,phone,day\nSeed,+1 212 555 0147,Friday\n")
+            let seed = try run([
+                "import", "seed.csv", "--prompt", "short.txt", "--db", database.url, "--name", "shared",
+            ])
+            #expect(seed.status == 0, "\(seed.stderr)")
             let runs = try ["first.csv", "second.csv"].map {
                 try CampaignBinary.start(
                     ["import", $0, "--prompt", "short.txt", "--db", database.url, "--name", "shared"], in: folder.url)
@@ -138,9 +142,9 @@ struct PostgresImportReportEndToEndTests {
             #expect(queued.sorted() == [10_000, 20_000])
             #expect(already.sorted() == [0, 10_000])
             let jobs = try await database.strings("SELECT COUNT(*)::text FROM jobs")
-            #expect(jobs == ["30000"])
+            #expect(jobs == ["30001"])
             let imports = try await database.strings("SELECT COUNT(*)::text FROM imports")
-            #expect(imports == ["2"])
+            #expect(imports == ["3"])
         }
     }
 }
