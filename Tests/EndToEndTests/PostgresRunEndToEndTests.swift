@@ -82,7 +82,9 @@ struct PostgresRunEndToEndTests {
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
             #expect(run.stdout.contains("finished"), "\(run.stdout)")
             let ledger = await fixture.simulator.ledger()
-            #expect(ledger.maxConcurrentCalls <= 5)
+            // The lost answer frees its slot at once (the dispatcher's rule on either backend) while the
+            // simulator lets that call ring its 50 ms: at most one call more than the limit.
+            #expect(ledger.maxConcurrentCalls <= 5 + 1)
             let jobs = try await fixture.jobs()
             #expect(jobs.count == 20)
             for job in jobs {
