@@ -31,6 +31,20 @@ struct DispatchStoreTests {
         }
     }
 
+    /// SQLite sorts NULL first; PostgreSQL sorts it last unless told `NULLS FIRST`. A NULL is "due now".
+    @Test("a job due now (no due time) is claimed before one whose due time has passed", arguments: TestBackend.all)
+    func dueNowFirst(backend: TestBackend) async throws {
+        try await BackendCampaign.with(backend, contacts: 3) { test in
+            let ids = try await test.jobs().map(\.id)
+            try await test.postpone(ids[0], until: now - 60)
+            try await test.postpone(ids[2], until: now + 60)
+            #expect(try await test.nextQueuedTime() == .distantPast)
+            let claim = try await test.store.claim(test.campaign, now: now, limit: 1)
+            #expect(claim.started.map(\.job.id) == [ids[1]])
+            #expect(claim.nextDue == now - 60)
+        }
+    }
+
     @Test("a claim takes no more than its limit; the rest stay queued and due", arguments: TestBackend.all)
     func claimLimit(backend: TestBackend) async throws {
         try await BackendCampaign.with(backend, contacts: 4) { test in

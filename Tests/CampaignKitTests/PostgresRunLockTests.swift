@@ -44,11 +44,15 @@ struct PostgresRunLockTests {
             try await CampaignDatabases.withOnlyRun(database.url) { store in
                 let campaign = try await store.resolveCampaign("guests")
                 #expect(try await store.claim(campaign, now: now, limit: 1).started.count == 1)
+                // This database's holder only: pg_locks lists every database's locks, and other tests' runs hold
+                // the same key in theirs.
                 let key = PostgresRunLock.key
                 let ended = try await database.strings(
                     """
                     SELECT pg_terminate_backend(pid, 10000)::text FROM pg_locks
-                    WHERE locktype = 'advisory' AND classid::bigint = \(key >> 32)
+                    WHERE locktype = 'advisory'
+                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                      AND classid::bigint = \(key >> 32)
                       AND objid::bigint = \(key & 0xFFFF_FFFF) AND objsubid = 1
                     """)
                 #expect(ended == ["true"])
