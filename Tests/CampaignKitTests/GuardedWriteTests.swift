@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import CampaignKit
@@ -25,117 +26,132 @@ struct GuardedWriteTests {
     /// An intent, lost by its writer: another run's recovery made the job `unknown`, a person requeued it and a
     /// new intent took it. The first writer then answers with every kind of write it can make.
     @Test(
-        "a write about an intent whose job changed under it is refused and changes nothing", arguments: Write.allCases)
-    func staleIntentWrites(write: Write) async throws {
-        let test = try await TestCampaign(contacts: 1)
-        let job = try test.job(test.phones[0])
-        let lost = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
-        _ = try test.store.recoverAtStart(campaign: test.campaign, now: now + 1)
-        #expect(
-            try test.store.resolveUnknown(campaign: test.campaign, jobIDs: [job.id], action: .requeue, now: now + 2)
-                == 1)
-        let current = try await test.store.recordAttemptIntent(jobID: job.id, now: now + 3)
-        #expect(current.attemptNumber == lost.attemptNumber + 1)
-        let before = try Self.everything(test.store)
-        let store = test.store
-        let result: GuardedWrite
-        switch write {
-        case .placed:
-            result = try await store.recordPlaced(lost, interactionID: "late", rawJSON: nil, now: now + 4)
-        case .rejected:
-            result = try await store.recordRejected(lost, httpStatus: 400, message: "bad", now: now + 4)
-        case .unknown:
-            result = try await store.recordUnknown(lost, httpStatus: 502, reason: "gateway", now: now + 4)
-        case .notPlaced:
-            result = try await store.recordNotPlaced(lost, httpStatus: 429, reason: "slow", retryAt: nil, now: now + 4)
-        case .undo:
-            result = try await store.undoAttemptIntent(lost, now: now + 4)
-        }
-        #expect(result == .stale)
-        #expect(try Self.everything(test.store) == before)
-        // The current writer's own write still applies.
-        #expect(try await store.recordPlaced(current, interactionID: "real", rawJSON: nil, now: now + 5) == .applied)
-        #expect(try test.job(test.phones[0]).status == "in_progress")
-    }
-
-    @Test("an end or a review for a call whose job was resolved meanwhile is refused and changes nothing")
-    func staleEndAndReview() async throws {
-        let test = try await TestCampaign(contacts: 1)
-        let store = test.store
-        let job = try test.job(test.phones[0])
-        let intent = try await store.recordAttemptIntent(jobID: job.id, now: now)
-        #expect(try await store.recordPlaced(intent, interactionID: "call-1", rawJSON: nil, now: now) == .applied)
-        // A person closed the job while its call was followed (here straight in SQL: resolve refuses
-        // in_progress jobs, but another process or an older version might not).
-        try store.write { db in
-            try db.execute(sql: "UPDATE jobs SET status = 'completed' WHERE id = ?", arguments: [job.id])
-        }
-        let before = try Self.everything(store)
-        let call = FollowedCall(
-            jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber, phone: job.phone,
-            interactionID: "call-1", startedAt: now)
-        #expect(try await store.markNeedsReview(call, httpStatus: 404, reason: "gone", now: now + 1) == .stale)
-        let end = CallEnd(
-            jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber,
-            result: EndedCall(outcome: "answered", summary: "hi", recordingURL: nil, rawJSON: nil),
-            disposition: .retry(at: now + 60), at: now + 1)
-        let claim = try await store.claimDueJobs(
-            campaign: test.campaign, now: now + 1, limit: 0, recordingFirst: [.ended(end)])
-        #expect(claim.recorded == [.stale])
-        #expect(try Self.everything(store) == before)
-    }
-
-    @Test("restart recovery follows only each job's latest attempt, even when the API reused an interaction id")
-    func recoveryFollowsLatestAttemptOnly() async throws {
-        let test = try await TestCampaign(contacts: 1)
-        let store = test.store
-        let job = try test.job(test.phones[0])
-        let first = try await store.recordAttemptIntent(jobID: job.id, now: now)
-        #expect(try await store.recordPlaced(first, interactionID: "reused", rawJSON: nil, now: now) == .applied)
-        let end = CallEnd(
-            jobID: job.id, attemptID: first.attemptID, attemptNumber: 1,
-            result: EndedCall(outcome: "no_answer", summary: nil, recordingURL: nil, rawJSON: nil),
-            disposition: .retry(at: now + 1), at: now)
-        _ = try await store.claimDueJobs(campaign: test.campaign, now: now, limit: 0, recordingFirst: [.ended(end)])
-        let second = try await store.recordAttemptIntent(jobID: job.id, now: now + 2)
-        #expect(try await store.recordPlaced(second, interactionID: "reused", rawJSON: nil, now: now + 2) == .applied)
-        let recovery = try store.recoverAtStart(campaign: test.campaign, now: now + 3)
-        #expect(recovery.inProgress.map(\.attemptID) == [second.attemptID])
-        #expect(recovery.inProgress.map(\.attemptNumber) == [2])
-    }
-
-    @Test("a call is followed only on the API that placed it")
-    func recoveryKeepsToItsAPI() async throws {
-        let test = try await TestCampaign(contacts: 2)
-        let store = test.store
-        for (index, api) in ["https://api.pokulabs.com", "http://127.0.0.1:9"].enumerated() {
-            let job = try test.job(test.phones[index])
-            let intent = try await store.recordAttemptIntent(jobID: job.id, api: api, now: now)
+        "a write about an intent whose job changed under it is refused and changes nothing",
+        arguments: TestBackend.all, Write.allCases)
+    func staleIntentWrites(backend: TestBackend, write: Write) async throws {
+        try await BackendCampaign.with(backend, contacts: 1) { test in
+            let store = test.store
+            let job = try await test.job(test.phones[0])
+            let lost = try await test.intent(job.id, now: now)
+            _ = try await store.recoverAtStart(campaign: test.campaign, api: nil, now: now + 1)
             #expect(
-                try await store.recordPlaced(intent, interactionID: "call-\(index)", rawJSON: nil, now: now) == .applied
-            )
+                try await store.resolveUnknown(
+                    campaign: test.campaign, jobIDs: [job.id], action: .requeue, now: now + 2) == 1)
+            let current = try await test.intent(job.id, now: now + 3)
+            #expect(current.attemptNumber == lost.attemptNumber + 1)
+            let before = try await test.everything()
+            let result: GuardedWrite
+            switch write {
+            case .placed:
+                result = try await store.recordPlaced(lost, interactionID: "late", rawJSON: nil, now: now + 4)
+            case .rejected:
+                result = try await store.recordRejected(lost, httpStatus: 400, message: "bad", now: now + 4)
+            case .unknown:
+                result = try await store.recordUnknown(lost, httpStatus: 502, reason: "gateway", now: now + 4)
+            case .notPlaced:
+                result = try await store.recordNotPlaced(
+                    lost, httpStatus: 429, reason: "slow", retryAt: nil, now: now + 4)
+            case .undo:
+                result = try await store.undoAttemptIntent(lost, now: now + 4)
+            }
+            #expect(result == .stale)
+            #expect(try await test.everything() == before)
+            // The current writer's own write still applies.
+            #expect(
+                try await store.recordPlaced(current, interactionID: "real", rawJSON: nil, now: now + 5) == .applied)
+            #expect(try await test.job(test.phones[0]).status == "in_progress")
         }
-        let recovery = try store.recoverAtStart(campaign: test.campaign, api: "http://127.0.0.1:9", now: now + 1)
-        #expect(recovery.inProgress.map(\.interactionID) == ["call-1"])
-        #expect(recovery.placedElsewhere == ["https://api.pokulabs.com": 1])
-        #expect(try test.job(test.phones[0]).status == "in_progress")
     }
 
-    @Test("an in-progress job whose latest attempt has no interaction id becomes unknown at recovery, never left")
-    func inProgressWithoutACallToFollow() async throws {
-        let test = try await TestCampaign(contacts: 1)
-        let job = try test.job(test.phones[0])
-        _ = try await test.store.recordAttemptIntent(jobID: job.id, now: now)
-        // What no guarded write leaves, but a database edited by hand or an older version might.
-        try await test.store.queue.write { db in
-            try db.execute(sql: "UPDATE jobs SET status = 'in_progress' WHERE id = ?", arguments: [job.id])
+    @Test(
+        "an end or a review for a call whose job was resolved meanwhile is refused and changes nothing",
+        arguments: TestBackend.all)
+    func staleEndAndReview(backend: TestBackend) async throws {
+        try await BackendCampaign.with(backend, contacts: 1) { test in
+            let store = test.store
+            let job = try await test.job(test.phones[0])
+            let intent = try await test.intent(job.id, now: now)
+            #expect(try await store.recordPlaced(intent, interactionID: "call-1", rawJSON: nil, now: now) == .applied)
+            // A person closed the job while its call was followed (here straight in SQL: resolve refuses
+            // in_progress jobs, but another process or an older version might not).
+            try await test.execute("UPDATE jobs SET status = 'completed' WHERE id = \(job.id)")
+            let before = try await test.everything()
+            let call = FollowedCall(
+                jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber, phone: job.phone,
+                interactionID: "call-1", startedAt: now)
+            #expect(try await store.markNeedsReview(call, httpStatus: 404, reason: "gone", now: now + 1) == .stale)
+            let end = CallEnd(
+                jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber,
+                result: EndedCall(outcome: "answered", summary: "hi", recordingURL: nil, rawJSON: nil),
+                disposition: .retry(at: now + 60), at: now + 1)
+            let claim = try await store.claimDueJobs(
+                campaign: test.campaign, api: nil, now: now + 1, limit: 0, admission: nil, pressure: nil,
+                recordingFirst: [.ended(end)])
+            #expect(claim.recorded == [.stale])
+            #expect(try await test.everything() == before)
         }
-        let recovery = try test.store.recoverAtStart(campaign: test.campaign, now: now + 1)
-        #expect(recovery.inProgress.isEmpty)
-        #expect(recovery.unknownJobIDs == [job.id])
-        let after = try test.job(test.phones[0])
-        #expect(after.status == "unknown")
-        #expect(after.attempts == 1)
+    }
+
+    @Test(
+        "restart recovery follows only each job's latest attempt, even when the API reused an interaction id",
+        arguments: TestBackend.all)
+    func recoveryFollowsLatestAttemptOnly(backend: TestBackend) async throws {
+        try await BackendCampaign.with(backend, contacts: 1) { test in
+            let store = test.store
+            let job = try await test.job(test.phones[0])
+            let first = try await test.intent(job.id, now: now)
+            #expect(try await store.recordPlaced(first, interactionID: "reused", rawJSON: nil, now: now) == .applied)
+            let end = CallEnd(
+                jobID: job.id, attemptID: first.attemptID, attemptNumber: 1,
+                result: EndedCall(outcome: "no_answer", summary: nil, recordingURL: nil, rawJSON: nil),
+                disposition: .retry(at: now + 1), at: now)
+            _ = try await store.claimDueJobs(
+                campaign: test.campaign, api: nil, now: now, limit: 0, admission: nil, pressure: nil,
+                recordingFirst: [.ended(end)])
+            let second = try await test.intent(job.id, now: now + 2)
+            #expect(
+                try await store.recordPlaced(second, interactionID: "reused", rawJSON: nil, now: now + 2) == .applied)
+            let recovery = try await store.recoverAtStart(campaign: test.campaign, api: nil, now: now + 3)
+            #expect(recovery.inProgress.map(\.attemptID) == [second.attemptID])
+            #expect(recovery.inProgress.map(\.attemptNumber) == [2])
+        }
+    }
+
+    @Test("a call is followed only on the API that placed it", arguments: TestBackend.all)
+    func recoveryKeepsToItsAPI(backend: TestBackend) async throws {
+        try await BackendCampaign.with(backend, contacts: 2) { test in
+            let store = test.store
+            for (index, api) in ["https://api.pokulabs.com", "http://127.0.0.1:9"].enumerated() {
+                let job = try await test.job(test.phones[index])
+                let intent = try await test.intent(job.id, api: api, now: now)
+                #expect(
+                    try await store.recordPlaced(intent, interactionID: "call-\(index)", rawJSON: nil, now: now)
+                        == .applied)
+            }
+            let recovery = try await store.recoverAtStart(
+                campaign: test.campaign, api: "http://127.0.0.1:9", now: now + 1)
+            #expect(recovery.inProgress.map(\.interactionID) == ["call-1"])
+            #expect(recovery.placedElsewhere == ["https://api.pokulabs.com": 1])
+            #expect(try await test.job(test.phones[0]).status == "in_progress")
+        }
+    }
+
+    @Test(
+        "an in-progress job whose latest attempt has no interaction id becomes unknown at recovery, never left",
+        arguments: TestBackend.all)
+    func inProgressWithoutACallToFollow(backend: TestBackend) async throws {
+        try await BackendCampaign.with(backend, contacts: 1) { test in
+            let job = try await test.job(test.phones[0])
+            _ = try await test.intent(job.id, now: now)
+            // What no guarded write leaves, but a database edited by hand or an older version might.
+            try await test.execute("UPDATE jobs SET status = 'in_progress' WHERE id = \(job.id)")
+            let recovery = try await test.store.recoverAtStart(campaign: test.campaign, api: nil, now: now + 1)
+            #expect(recovery.inProgress.isEmpty)
+            #expect(recovery.unknownJobIDs == [job.id])
+            let after = try await test.job(test.phones[0])
+            #expect(after.status == "unknown")
+            #expect(after.attempts == 1)
+        }
     }
 }
 

@@ -3,7 +3,7 @@ import Foundation
 @testable import CampaignKit
 
 /// One result each, in its own commit: the tests' shorthand for `CampaignStore.record(_:)`.
-extension CampaignStore {
+extension DispatchStore {
     func recordRejected(_ intent: AttemptIntent, httpStatus: Int, message: String, now: Date) async throws
         -> GuardedWrite
     {
