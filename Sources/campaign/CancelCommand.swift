@@ -28,7 +28,7 @@ struct CancelCommand: AsyncParsableCommand {
             printError("error: give the job ids to cancel, or --all for every queued job (not both)")
             throw ExitStatus.usage
         }
-        try await CampaignDatabases.withResolveStore(database.db) { store in
+        try await CampaignDatabases.with(database.db) { store in
             let record = try await store.resolveCampaign(campaign)
             let cancelled = try await store.cancelQueued(campaign: record, jobIDs: all ? nil : jobIDs, now: Date())
             print("cancelled \(cancelled) queued job(s) of campaign '\(record.name)'; they will not be called")

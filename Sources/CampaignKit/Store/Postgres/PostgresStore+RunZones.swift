@@ -1,20 +1,6 @@
-import Foundation
-import PostgresNIO
+/// `campaign run` and `resolve` on PostgreSQL: the dispatch and resolve operations, and the zones a run with
+/// `--window` checks (`queuedZones`, in `PostgresStore+Zones.swift`).
+extension PostgresStore: RunnableStore {}
 
-/// The zones a run with `--window` checks before it places anything (`RunnableStore`), on PostgreSQL.
-extension PostgresStore: RunnableStore {
-    public func queuedZones(campaign: CampaignRecord) async throws(StoreError) -> QueuedZones {
-        let rows = try await withSQL { sql throws(PostgresStoreError) in
-            try await sql.rows(
-                """
-                SELECT COALESCE(timezone, \(campaign.defaults.timezone)) AS zone, COUNT(*) FROM jobs
-                WHERE campaign_id = \(campaign.id) AND status = 'queued' GROUP BY zone
-                """, as: (String?, Int64).self)
-        }
-        var zones = QueuedZones()
-        for (zone, count) in rows {
-            if let zone { zones.named[zone] = Int(count) } else { zones.unnamed = Int(count) }
-        }
-        return zones
-    }
-}
+/// Every verb on PostgreSQL.
+extension PostgresStore: CampaignDatabase {}
