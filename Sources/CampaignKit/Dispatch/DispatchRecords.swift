@@ -103,6 +103,15 @@ public enum EndDisposition: Sendable, Equatable {
     case retry(at: Date)
     /// Attempts used up on a retryable outcome.
     case failed(reason: String)
+
+    /// The job's columns this disposition writes at `stamp`, as every store writes them.
+    func jobColumns(stamp: String) -> (status: JobStatus, nextAttempt: String?, completedAt: String?, error: String?) {
+        switch self {
+        case .completed: (.completed, nil, stamp, nil)
+        case .retry(let at): (.queued, Timestamp.string(at), nil, nil)
+        case .failed(let reason): (.failed, nil, stamp, reason)
+        }
+    }
 }
 
 /// A call's end as the dispatcher records it: the attempt's result and the job's next state.

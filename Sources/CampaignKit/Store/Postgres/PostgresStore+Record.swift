@@ -129,22 +129,7 @@ extension PostgresStore {
                     sql, attempt, interactionID: placed.interactionID, rawJSON: placed.rawJSON, stamp: stamp)
                 guard outcome == .applied else { return outcome }
             }
-            let status: JobStatus
-            var nextAttempt: String? = nil
-            var completedAt: String? = nil
-            var error: String? = nil
-            switch end.disposition {
-            case .completed:
-                status = .completed
-                completedAt = stamp
-            case .retry(let at):
-                status = .queued
-                nextAttempt = Timestamp.string(at)
-            case .failed(let reason):
-                status = .failed
-                completedAt = stamp
-                error = reason
-            }
+            let (status, nextAttempt, completedAt, error) = end.disposition.jobColumns(stamp: stamp)
             let result = end.result
             let outcome = try await compareAndSet(
                 sql,
