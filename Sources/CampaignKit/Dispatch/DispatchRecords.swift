@@ -173,6 +173,15 @@ public struct JobCounts: Sendable, Equatable {
 
     init(byStatus: [JobStatus: Int] = [:]) { self.byStatus = byStatus }
 
+    /// Counts from a database's `(status, count)` rows. The schema's CHECK allows only `JobStatus`'s values;
+    /// anything else is a database this binary does not understand, said as such rather than counted under a guess.
+    init(statusRows rows: some Sequence<(String, Int)>) throws(DispatchStoreError) {
+        for (text, count) in rows {
+            guard let status = JobStatus(rawValue: text) else { throw .unknownStatus(text) }
+            byStatus[status] = count
+        }
+    }
+
     subscript(status: JobStatus) -> Int { byStatus[status] ?? 0 }
     public var total: Int { byStatus.values.reduce(0, +) }
     public var queued: Int { self[.queued] }

@@ -265,18 +265,10 @@ extension CampaignStore {
     }
 
     static func jobCounts(_ db: Database, campaign: CampaignRecord) throws -> JobCounts {
-        var counts = JobCounts()
         let rows = try Row.fetchAll(
             db, sql: "SELECT status, COUNT(*) FROM jobs WHERE campaign_id = ? GROUP BY status",
             arguments: [campaign.id])
-        for row in rows {
-            let text: String = row[0]
-            // The schema's CHECK allows only JobStatus's values; anything else is a database this binary
-            // does not understand, said as such rather than counted under a guess.
-            guard let status = JobStatus(rawValue: text) else { throw DispatchStoreError.unknownStatus(text) }
-            counts.byStatus[status] = row[1]
-        }
-        return counts
+        return try JobCounts(statusRows: rows.map { ($0[0] as String, $0[1] as Int) })
     }
 }
 

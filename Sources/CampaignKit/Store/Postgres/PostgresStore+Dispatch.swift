@@ -144,15 +144,7 @@ extension PostgresStore: DispatchStore {
                 "SELECT status, COUNT(*) FROM jobs WHERE campaign_id = \(campaign.id) GROUP BY status",
                 as: (String, Int64).self)
         }
-        var counts = JobCounts()
-        for (text, count) in rows {
-            // A status this binary does not know: a database of a newer version, said as such (as on SQLite).
-            guard let status = JobStatus(rawValue: text) else {
-                throw .database(DispatchStoreError.unknownStatus(text))
-            }
-            counts.byStatus[status] = Int(count)
-        }
-        return counts
+        return try Self.jobCounts(rows)
     }
 
     /// The same `jobs_by_number` index as SQLite's, made by the first run with a per-number cap or gap:

@@ -268,13 +268,10 @@ extension PostgresStore: ReportStore {
 
     /// Counts by status from `(status, count)` rows; a status this binary does not know is an error, not a guess.
     static func jobCounts(_ rows: [(String, Int64)]) throws(StoreError) -> JobCounts {
-        var counts = JobCounts()
-        for (text, count) in rows {
-            guard let status = JobStatus(rawValue: text) else {
-                throw .database(DispatchStoreError.unknownStatus(text))
-            }
-            counts.byStatus[status] = Int(count)
+        do {
+            return try JobCounts(statusRows: rows.lazy.map { ($0.0, Int($0.1)) })
+        } catch {
+            throw .database(error)
         }
-        return counts
     }
 }
