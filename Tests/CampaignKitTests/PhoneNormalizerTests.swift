@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CampaignKit
@@ -50,20 +51,23 @@ struct PhoneNormalizerTests {
 
     /// The NANP fast path and the +1 validity shortcut must give exactly libphonenumber's answer.
     @Test("the fast path agrees with libphonenumber's full parse on 40,000 numbers", arguments: ["US", "CA", "GB"])
-    func fastPathAgrees(region: String) throws {
-        let phones = try PhoneNormalizer(region: region)
-        var generator = SeededRandom(seed: 42)
-        let shapes: [(UInt64, UInt64, UInt64) -> String] = [
-            { "+1\($0)\($1)\($2)" }, { "(\($0)) \($1)-\($2)" }, { "\($0).\($1).\($2)" }, { "\($0)\($1)\($2)" },
-            { "+1 \($0) \($1) \($2)" }, { "1\($0)\($1)\($2)" }, { "\($0)-\($1)-\($2)" },
-        ]
-        var disagreements: [String] = []
-        for _ in 0..<40_000 {
-            let area = 100 + generator.next() % 900
-            let exchange = 100 + generator.next() % 900
-            let line = 1000 + generator.next() % 9000
-            let text = shapes[Int(generator.next() % UInt64(shapes.count))](area, exchange, line)
-            if phones.normalize(text) != phones.referenceNormalize(text) { disagreements.append(text) }
+    func fastPathAgrees(region: String) async throws {
+        let disagreements = try await onOwnThread {
+            let phones = try PhoneNormalizer(region: region)
+            var generator = SeededRandom(seed: 42)
+            let shapes: [(UInt64, UInt64, UInt64) -> String] = [
+                { "+1\($0)\($1)\($2)" }, { "(\($0)) \($1)-\($2)" }, { "\($0).\($1).\($2)" }, { "\($0)\($1)\($2)" },
+                { "+1 \($0) \($1) \($2)" }, { "1\($0)\($1)\($2)" }, { "\($0)-\($1)-\($2)" },
+            ]
+            var disagreements: [String] = []
+            for _ in 0..<40_000 {
+                let area = 100 + generator.next() % 900
+                let exchange = 100 + generator.next() % 900
+                let line = 1000 + generator.next() % 9000
+                let text = shapes[Int(generator.next() % UInt64(shapes.count))](area, exchange, line)
+                if phones.normalize(text) != phones.referenceNormalize(text) { disagreements.append(text) }
+            }
+            return disagreements
         }
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
     }
@@ -72,16 +76,19 @@ struct PhoneNormalizerTests {
     /// PhoneNumbers.cpp); it must agree with IsValidNumber for every area code, toll-free and
     /// premium codes included, and for the reserved 555-01xx lines.
     @Test("US validity agrees with libphonenumber for every area code", arguments: ["US", "CA"])
-    func usValidityAgrees(region: String) throws {
-        let phones = try PhoneNormalizer(region: region)
-        var disagreements: [String] = []
-        for area in 200...999 {
-            for exchange in [200, 211, 311, 456, 555, 611, 700, 811, 911, 999] {
-                for line in ["0000", "0123", "4567", "9999"] {
-                    let text = "+1\(area)\(exchange)\(line)"
-                    if phones.normalize(text) != phones.referenceNormalize(text) { disagreements.append(text) }
+    func usValidityAgrees(region: String) async throws {
+        let disagreements = try await onOwnThread {
+            let phones = try PhoneNormalizer(region: region)
+            var disagreements: [String] = []
+            for area in 200...999 {
+                for exchange in [200, 211, 311, 456, 555, 611, 700, 811, 911, 999] {
+                    for line in ["0000", "0123", "4567", "9999"] {
+                        let text = "+1\(area)\(exchange)\(line)"
+                        if phones.normalize(text) != phones.referenceNormalize(text) { disagreements.append(text) }
+                    }
                 }
             }
+            return disagreements
         }
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
     }

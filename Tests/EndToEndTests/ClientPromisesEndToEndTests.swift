@@ -20,7 +20,7 @@ struct ClientPromisesEndToEndTests {
     ) async throws -> CampaignBinary.Output {
         let running = try CampaignBinary.start(
             fixture.runArguments(extra), in: fixture.folder.url, environment: environment)
-        return await RunEndToEndTests.exit(of: running)
+        return await running.exit()
     }
 
     /// Waits for a started run to exit within `seconds`; kills it and records an issue if it does not.
@@ -31,10 +31,10 @@ struct ClientPromisesEndToEndTests {
             try await RunEndToEndTests.poll(what, seconds: seconds) { !running.process.isRunning }
         } catch {
             kill(running.process.processIdentifier, SIGKILL)
-            _ = await RunEndToEndTests.exit(of: running)
+            _ = await running.exit()
             throw error
         }
-        return await RunEndToEndTests.exit(of: running)
+        return await running.exit()
     }
 
     // MARK: - Item 5: the key
@@ -192,34 +192,11 @@ struct ClientPromisesEndToEndTests {
     /// Runs the binary under `/bin/sh -c 'ulimit …; exec campaign …'`, so only the child's limit is lowered.
     static func runLimited(
         _ fixture: Fixture, ulimit: String, _ extra: [String]
-    ) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments =
-            ["-c", "ulimit \(ulimit) && exec \"$0\" \"$@\"", CampaignBinary.url.path] + fixture.runArguments(extra)
-        process.currentDirectoryURL = fixture.folder.url
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "CAMPAIGN_DB")
-        for (key, value) in fixture.environment { environment[key] = value }
-        process.environment = environment
-        let out = fixture.folder.url.appendingPathComponent(".limited-out-\(UUID().uuidString)")
-        let err = fixture.folder.url.appendingPathComponent(".limited-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
-        return (
-            process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-            (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-        )
+    ) async throws -> CampaignBinary.Output {
+        try await CampaignBinary.start(
+            fixture.runArguments(extra), in: fixture.folder.url, environment: fixture.environment,
+            launcher: ["/bin/sh", "-c", "ulimit \(ulimit) && exec \"$0\" \"$@\""]
+        ).exit()
     }
 
     @Test("a low soft limit on open files is raised at start: 30 calls in parallel, none unknown")

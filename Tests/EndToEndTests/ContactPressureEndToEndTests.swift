@@ -112,8 +112,8 @@ extension RunEndToEndTests {
         let folder = TemporaryFolder()
         folder.write("prompt.txt", "Hi [name].")
         folder.write("c.csv", "name,phone\nAmélie,+33 1 23 45 67 89\nBob,+1 201 555 0123\nKen,+81 3 1234 5678\n")
-        let imported = try await RunEndToEndTests.exit(
-            of: try CampaignBinary.start(["import", "c.csv", "--prompt", "prompt.txt"], in: folder.url))
+        let imported = try await CampaignBinary.start(["import", "c.csv", "--prompt", "prompt.txt"], in: folder.url)
+            .exit()
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("2 row(s) named no time zone and got their number's"), "\(imported.stdout)")
         var configuration = Configuration()
@@ -122,9 +122,9 @@ extension RunEndToEndTests {
             try String?.fetchAll(db, sql: "SELECT timezone FROM jobs ORDER BY id")
         }
         #expect(zones == ["Europe/Paris", nil, "Asia/Tokyo"])
-        let dryRun = try await RunEndToEndTests.exit(
-            of: try CampaignBinary.start(
-                ["import", "c.csv", "--prompt", "prompt.txt", "--db", "other.db", "--dry-run"], in: folder.url))
+        let dryRun = try await CampaignBinary.start(
+            ["import", "c.csv", "--prompt", "prompt.txt", "--db", "other.db", "--dry-run"], in: folder.url
+        ).exit()
         #expect(
             dryRun.stdout.contains(
                 "by time zone: 1 with no zone (a run with --window needs --timezone for them), 1 Asia/Tokyo, "

@@ -20,14 +20,16 @@ struct DemoTests {
         }
     }
 
-    @Test("demo imports, runs on the simulator and prints the report, quickly, from any folder")
-    func demoRuns() throws {
+    @Test("demo imports, runs on the simulator and prints the report from any folder, without waiting on real calls")
+    func demoRuns() async throws {
         let folder = TemporaryFolder()
         let started = Date()
-        let result = try CampaignBinary.run(["demo", "--db", "kept.db"], in: folder.url)
+        let result = try await CampaignBinary.run(["demo", "--db", "kept.db"], in: folder.url)
         let elapsed = Date().timeIntervalSince(started)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(elapsed < 30)
+        // A hang guard, not a speed test: the demo takes about 5 s alone, and a full test run beside builds on a
+        // 2-core machine has seen 49 s. Its speed is what the benchmarks measure.
+        #expect(elapsed < 120)
         #expect(result.stdout.contains("12 rows: 12 queued"))
         #expect(result.stdout.contains("campaign 'dinner' finished"))
         #expect(result.stdout.contains("campaign 'dinner': 12 jobs"))
@@ -36,7 +38,7 @@ struct DemoTests {
         #expect(result.stdout.contains("NEEDS A DECISION: 1 unknown job"))
         #expect(!result.stdout.contains("error"))
         // The kept database serves the other reports.
-        let html = try CampaignBinary.run(["report", "--db", "kept.db", "--html", "r.html"], in: folder.url)
+        let html = try await CampaignBinary.run(["report", "--db", "kept.db", "--html", "r.html"], in: folder.url)
         #expect(html.status == 0, "\(html.stderr)")
     }
 }
@@ -45,10 +47,10 @@ struct DemoTests {
 @Suite("demo: examples/appointments")
 struct DemoAppointmentsExampleTests {
     @Test("examples/appointments imports without a reject")
-    func appointmentsImport() throws {
+    func appointmentsImport() async throws {
         let folder = TemporaryFolder()
         let examples = DemoTests.examples.deletingLastPathComponent().appendingPathComponent("appointments")
-        let result = try CampaignBinary.run(
+        let result = try await CampaignBinary.run(
             [
                 "import", examples.appendingPathComponent("contacts.csv").path, "--prompt",
                 examples.appendingPathComponent("prompt.txt").path, "--name", "appointments", "--language", "en-US",

@@ -107,19 +107,20 @@ struct ExitStatusTests {
     }
 
     @Test("a database error inside an import is said as a store error, not as SQLite's raw text (exit 1)")
-    func importDatabaseError() throws {
+    func importDatabaseError() async throws {
         let folder = TemporaryFolder()
         folder.write("prompt.txt", "Hi [name].")
         folder.write("contacts.csv", "name,phone\nAda,+14155550123\n")
-        let created = try CampaignBinary.run(["import", "contacts.csv", "--prompt", "prompt.txt"], in: folder.url)
+        let created = try await CampaignBinary.run(
+            ["import", "contacts.csv", "--prompt", "prompt.txt"], in: folder.url)
         #expect(created.status == 0, "\(created.stderr)")
-        try DatabaseQueue(path: folder.path("campaign.db")).write { db in
+        try await DatabaseQueue(path: folder.path("campaign.db")).write { db in
             try db.execute(
                 sql: "CREATE TRIGGER refuse BEFORE INSERT ON imports BEGIN SELECT RAISE(ABORT, 'no imports today'); END"
             )
         }
         folder.write("more.csv", "name,phone\nBob,+14155550124\n")
-        let refused = try CampaignBinary.run(
+        let refused = try await CampaignBinary.run(
             ["import", "more.csv", "--prompt", "prompt.txt", "--name", "contacts"], in: folder.url)
         #expect(refused.status == 1, "\(refused.stdout)\n\(refused.stderr)")
         #expect(refused.stderr.contains("error: database error: no imports today"), "\(refused.stderr)")

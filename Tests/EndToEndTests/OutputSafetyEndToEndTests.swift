@@ -14,13 +14,13 @@ struct OutputSafetyEndToEndTests {
         folder.write("prompt.txt", "Hi [name], about [day].")
     }
 
-    func campaign(_ arguments: [String]) throws -> CampaignBinary.Output {
-        try CampaignBinary.run(arguments, in: folder.url)
+    func campaign(_ arguments: [String]) async throws -> CampaignBinary.Output {
+        try await CampaignBinary.run(arguments, in: folder.url)
     }
 
-    func importGood() throws {
+    func importGood() async throws {
         folder.write("contacts.csv", "name,phone,day\nAna,+1 415 555 2671,Friday\nBen,(212) 555-0147,Monday\n")
-        let result = try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
+        let result = try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
         try #require(result.status == 0, "\(result.stderr)")
     }
 
@@ -29,12 +29,12 @@ struct OutputSafetyEndToEndTests {
     // MARK: item 18
 
     @Test("a NUL byte in a contact value is refused with its line and column (exit 65)")
-    func controlCharacterInValue() throws {
+    func controlCharacterInValue() async throws {
         folder.write(
             "contacts.csv",
             bytes: Array("name,phone,day\nAna,+1 415 555 2671,Friday\nBen,(212) 555-0147,Mon".utf8) + [0]
                 + Array("day\n".utf8))
-        let result = try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
+        let result = try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
         #expect(result.status == 65, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("contacts.csv:3: day: "), "\(result.stdout)")
         #expect(result.stdout.contains("U+0000"), "\(result.stdout)")
@@ -43,10 +43,10 @@ struct OutputSafetyEndToEndTests {
     }
 
     @Test("a control character in the prompt file is refused with its line and column (exit 65)")
-    func controlCharacterInPrompt() throws {
+    func controlCharacterInPrompt() async throws {
         folder.write("prompt.txt", "Hi [name],\nabout \u{1B}[31m[day].")
         folder.write("contacts.csv", "name,phone,day\nAna,+1 415 555 2671,Friday\n")
-        let result = try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
+        let result = try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
         #expect(result.status == 65, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("prompt.txt:2: "), "\(result.stderr)")
         #expect(result.stderr.contains("U+001B") && result.stderr.contains("column 7"), "\(result.stderr)")
@@ -55,15 +55,15 @@ struct OutputSafetyEndToEndTests {
     // MARK: item 19
 
     @Test("--html: a prepend character before '<' stays text; the page forbids scripts")
-    func htmlPrependCharacter() throws {
-        try importGood()
+    func htmlPrependCharacter() async throws {
+        try await importGood()
         let db = try DatabaseQueue(path: folder.path("campaign.db"))
-        try db.write { db in
+        try await db.write { db in
             try db.execute(
                 sql: "UPDATE jobs SET status = 'unknown', attempts = 1, review_reason = ? WHERE id = 1",
                 arguments: ["interaction \u{0600}<img src=x onerror=alert(1)> lost"])
         }
-        let result = try campaign(["report", "--html", "report.html"])
+        let result = try await campaign(["report", "--html", "report.html"])
         #expect(result.status == 0, "\(result.stderr)")
         let html = try String(contentsOfFile: folder.path("report.html"), encoding: .utf8)
         #expect(!html.contains("<img"))
@@ -75,13 +75,13 @@ struct OutputSafetyEndToEndTests {
     // MARK: item 20
 
     @Test("--csv: a stray quote in a bare field does not hide the next field from the formula guard")
-    func strayQuoteInResults() throws {
+    func strayQuoteInResults() async throws {
         folder.write("prompt.txt", "Hi [name].")
         folder.write(
             "contacts.csv", "name,phone,size,note\nAna,+1 415 555 2671,Screen 27\",=cmd|' /C calc'!A0\n")
-        let imported = try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
+        let imported = try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
         try #require(imported.status == 0, "\(imported.stderr)")
-        let result = try campaign(["report", "--csv", "results.csv"])
+        let result = try await campaign(["report", "--csv", "results.csv"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = try String(contentsOfFile: folder.path("results.csv"), encoding: .utf8)
             .components(separatedBy: "\r\n")
@@ -89,10 +89,10 @@ struct OutputSafetyEndToEndTests {
     }
 
     @Test("the rejects CSV is guarded too")
-    func rejectsGuarded() throws {
+    func rejectsGuarded() async throws {
         folder.write(
             "contacts.csv", "name,phone,day\n=HYPERLINK(\"http://x\"),12345,Friday\n@SUM(1),+1 415 555 2671,\n")
-        let result = try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
+        let result = try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
         #expect(result.status == 65)
         let lines = try String(contentsOfFile: folder.path("contacts.rejects.csv"), encoding: .utf8)
             .components(separatedBy: "\r\n")
@@ -115,8 +115,8 @@ struct OutputSafetyEndToEndTests {
             ["import", "more.csv", "--prompt", "prompt.txt", "--rejects", "more.csv"],
             ["import", "more.csv", "--prompt", "prompt.txt", "--rejects", "prompt.txt"],
         ])
-    func outputIsDatabase(arguments: [String]) throws {
-        try importGood()
+    func outputIsDatabase(arguments: [String]) async throws {
+        try await importGood()
         try FileManager.default.createDirectory(atPath: folder.path("sub"), withIntermediateDirectories: true)
         try FileManager.default.linkItem(atPath: folder.path("campaign.db"), toPath: folder.path("hard.db"))
         try FileManager.default.createSymbolicLink(
@@ -125,28 +125,28 @@ struct OutputSafetyEndToEndTests {
         let prompt = FileManager.default.contents(atPath: folder.path("prompt.txt"))
         let more = FileManager.default.contents(atPath: folder.path("more.csv"))
         let before = databaseBytes()
-        let result = try campaign(arguments)
+        let result = try await campaign(arguments)
         #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("refusing to write"), "\(result.stderr)")
         #expect(databaseBytes() == before)
         #expect(FileManager.default.contents(atPath: folder.path("prompt.txt")) == prompt)
         #expect(FileManager.default.contents(atPath: folder.path("more.csv")) == more)
-        let jobs = try DatabaseQueue(path: folder.path("campaign.db")).read {
+        let jobs = try await DatabaseQueue(path: folder.path("campaign.db")).read {
             try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs")
         }
         #expect(jobs == 2)
     }
 
     @Test("an output that is a symlink is replaced, never written through")
-    func outputSymlinkNotFollowed() throws {
-        try importGood()
+    func outputSymlinkNotFollowed() async throws {
+        try await importGood()
         folder.write("elsewhere.txt", "keep me")
         try FileManager.default.createSymbolicLink(
             atPath: folder.path("results.csv"), withDestinationPath: folder.path("elsewhere.txt"))
         // A temporary file that some other user planted as a link is not written through either.
         try FileManager.default.createSymbolicLink(
             atPath: folder.path("results.csv.partial"), withDestinationPath: folder.path("elsewhere.txt"))
-        let result = try campaign(["report", "--csv", "results.csv"])
+        let result = try await campaign(["report", "--csv", "results.csv"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try String(contentsOfFile: folder.path("elsewhere.txt"), encoding: .utf8) == "keep me")
         let attributes = try FileManager.default.attributesOfItem(atPath: folder.path("results.csv"))
@@ -156,12 +156,12 @@ struct OutputSafetyEndToEndTests {
     // MARK: item 23
 
     @Test("a quote that never closes stops the import at the record cap, naming its line (exit 65)")
-    func strayQuoteCap() throws {
+    func strayQuoteCap() async throws {
         var csv = Array("name,phone,day\nAna,+1 415 555 2671,Friday\nBen,\"(212) 555-0147,Monday\n".utf8)
         let filler = Array("Cy,+1 646 555 0101,Sunday\n".utf8)
         while csv.count < 3_000_000 { csv += filler }
         folder.write("contacts.csv", bytes: csv)
-        let result = try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
+        let result = try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("contacts.csv:3: "), "\(result.stderr)")
         #expect(result.stderr.contains("1 MB"), "\(result.stderr)")

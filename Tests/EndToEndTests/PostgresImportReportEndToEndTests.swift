@@ -29,29 +29,31 @@ struct PostgresImportReportEndToEndTests {
             """)
     }
 
-    func run(_ arguments: [String]) throws -> CampaignBinary.Output {
-        try CampaignBinary.run(arguments, in: folder.url)
+    func run(_ arguments: [String]) async throws -> CampaignBinary.Output {
+        try await CampaignBinary.run(arguments, in: folder.url)
     }
 
     /// What each verb printed or wrote, with the database's name and every timestamp replaced.
-    func outputs(db: String, tag: String) throws -> [String: String] {
+    func outputs(db: String, tag: String) async throws -> [String: String] {
         var seen: [String: String] = [:]
         func keep(_ name: String, _ output: CampaignBinary.Output) {
             #expect(output.status == 0, "\(tag) \(name): \(output.stderr)")
             seen[name] = output.stdout + "\n--stderr--\n" + output.stderr
         }
-        keep("suppress", try run(["suppress", "--db", db, "+1 212 555 0199", "--reason", "asked"]))
-        keep("import", try run(["import", "contacts.csv", "--prompt", "prompt.txt", "--db", db, "--name", "spring"]))
+        keep("suppress", try await run(["suppress", "--db", db, "+1 212 555 0199", "--reason", "asked"]))
+        keep(
+            "import",
+            try await run(["import", "contacts.csv", "--prompt", "prompt.txt", "--db", db, "--name", "spring"]))
         keep(
             "import again",
-            try run(["import", "contacts.csv", "--prompt", "prompt.txt", "--db", db, "--name", "spring"]))
-        keep("dry run", try run(["import", "contacts.csv", "--prompt", "prompt.txt", "--db", db, "--dry-run"]))
-        keep("list", try run(["list", "--db", db]))
-        keep("report", try run(["report", "--db", db, "--csv", "\(tag).csv", "--html", "\(tag).html"]))
-        keep("report json", try run(["report", "--db", db, "--json", "--jobs"]))
-        keep("plan", try run(["plan", "--db", db, "--window", "Mon-Sun 00:00-23:59"]))
-        keep("plan json", try run(["plan", "--db", db, "--json"]))
-        keep("suppress list", try run(["suppress", "--db", db, "--list"]))
+            try await run(["import", "contacts.csv", "--prompt", "prompt.txt", "--db", db, "--name", "spring"]))
+        keep("dry run", try await run(["import", "contacts.csv", "--prompt", "prompt.txt", "--db", db, "--dry-run"]))
+        keep("list", try await run(["list", "--db", db]))
+        keep("report", try await run(["report", "--db", db, "--csv", "\(tag).csv", "--html", "\(tag).html"]))
+        keep("report json", try await run(["report", "--db", db, "--json", "--jobs"]))
+        keep("plan", try await run(["plan", "--db", db, "--window", "Mon-Sun 00:00-23:59"]))
+        keep("plan json", try await run(["plan", "--db", db, "--json"]))
+        keep("suppress list", try await run(["suppress", "--db", db, "--list"]))
         seen["results.csv"] = try String(contentsOfFile: folder.path("\(tag).csv"), encoding: .utf8)
         seen["report.html"] = try String(contentsOfFile: folder.path("\(tag).html"), encoding: .utf8)
         let time = try Regex(#"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?Z?"#)
@@ -64,9 +66,9 @@ struct PostgresImportReportEndToEndTests {
 
     @Test("import, report (CSV, JSON, HTML), list, plan and suppress print and write the same as on SQLite")
     func sameAsSQLite() async throws {
-        let sqlite = try outputs(db: folder.path("campaign.db"), tag: "sqlite")
+        let sqlite = try await outputs(db: folder.path("campaign.db"), tag: "sqlite")
         try await PostgresTestDatabase.withFresh { database in
-            let postgres = try outputs(db: database.url, tag: "postgres")
+            let postgres = try await outputs(db: database.url, tag: "postgres")
             #expect(postgres.keys.sorted() == sqlite.keys.sorted())
             for (name, text) in sqlite.sorted(by: { $0.key < $1.key }) {
                 if postgres[name] != text {
@@ -89,18 +91,18 @@ struct PostgresImportReportEndToEndTests {
     @Test("a refused import (a bad row, a bad prompt, a rejected header) changes nothing on PostgreSQL")
     func refusedChangesNothing() async throws {
         try await PostgresTestDatabase.withFresh { database in
-            let first = try run(["import", "contacts.csv", "--prompt", "prompt.txt", "--db", database.url])
+            let first = try await run(["import", "contacts.csv", "--prompt", "prompt.txt", "--db", database.url])
             #expect(first.status == 0, "\(first.stderr)")
             let before = try await Self.tableRows(database)
             #expect(before.count > 5)
             folder.write("bad.csv", "name,phone,day,time,timezone\nEd,+1 415 555 0111,Friday,,\nFay,nope,Friday,,\n")
-            let refused = try run([
+            let refused = try await run([
                 "import", "bad.csv", "--prompt", "prompt.txt", "--db", database.url, "--name", "contacts",
             ])
             #expect(refused.status == 65)
             #expect(refused.stdout.contains("nothing imported"))
             folder.write("other.csv", "name,mobile\nEd,+1 415 555 0111\n")
-            let header = try run([
+            let header = try await run([
                 "import", "other.csv", "--prompt", "prompt.txt", "--db", database.url, "--name", "contacts",
             ])
             #expect(header.status != 0)
@@ -123,7 +125,7 @@ struct PostgresImportReportEndToEndTests {
             // The campaign first: a new campaign's name alone makes a second import wait (on the unique name), and
             // the test is of the lock that orders imports into an existing campaign.
             folder.write("seed.csv", "name,phone,day\nSeed,+1 212 555 0147,Friday\n")
-            let seed = try run([
+            let seed = try await run([
                 "import", "seed.csv", "--prompt", "short.txt", "--db", database.url, "--name", "shared",
             ])
             #expect(seed.status == 0, "\(seed.stderr)")
@@ -131,8 +133,8 @@ struct PostgresImportReportEndToEndTests {
                 try CampaignBinary.start(
                     ["import", $0, "--prompt", "short.txt", "--db", database.url, "--name", "shared"], in: folder.url)
             }
-            for running in runs { running.process.waitUntilExit() }
-            let outputs = runs.map { $0.output() }
+            var outputs: [CampaignBinary.Output] = []
+            for running in runs { outputs.append(await running.exit()) }
             for output in outputs { #expect(output.status == 0, "\(output.stderr)") }
             // 10,000 numbers are in both files: whichever came second found them already in the campaign.
             let queued = outputs.compactMap { $0.stdout.firstMatch(of: /(\d+) queued/).map { Int($0.1)! } }

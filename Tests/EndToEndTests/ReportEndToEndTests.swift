@@ -19,14 +19,14 @@ struct ReportEndToEndTests {
 
         """
 
-    init() throws {
+    init() async throws {
         folder.write("contacts.csv", Self.contacts)
         folder.write("prompt.txt", "Hi, about [day].")
-        let result = try CampaignBinary.run(["import", "contacts.csv", "--prompt", "prompt.txt"], in: folder.url)
+        let result = try await CampaignBinary.run(["import", "contacts.csv", "--prompt", "prompt.txt"], in: folder.url)
         try #require(result.status == 0, "\(result.stdout)\(result.stderr)")
         // Job 1 answered after a 90 s call (2 started minutes), job 2 failed, job 3 unknown, job 4 waiting.
         let db = try DatabaseQueue(path: folder.path("campaign.db"))
-        try db.write { db in
+        try await db.write { db in
             try db.execute(
                 sql: """
                     UPDATE jobs SET status = 'completed', outcome = 'answered', attempts = 1, interaction_id = 'i-1',
@@ -48,13 +48,13 @@ struct ReportEndToEndTests {
         }
     }
 
-    func report(_ arguments: [String]) throws -> CampaignBinary.Output {
-        try CampaignBinary.run(["report"] + arguments, in: folder.url)
+    func report(_ arguments: [String]) async throws -> CampaignBinary.Output {
+        try await CampaignBinary.run(["report"] + arguments, in: folder.url)
     }
 
     @Test("the summary shows counts, answer rate, what is scheduled, the unknown jobs and an estimated cost")
-    func summaryText() throws {
-        let result = try report([])
+    func summaryText() async throws {
+        let result = try await report([])
         #expect(result.status == 0, "\(result.stderr)")
         let text = result.stdout
         #expect(text.contains("campaign 'contacts': 4 jobs"))
@@ -74,8 +74,8 @@ struct ReportEndToEndTests {
     }
 
     @Test("--json has the counts as objects and says the cost is an estimate; --jobs adds every job")
-    func jsonShape() throws {
-        let result = try report(["--json"])
+    func jsonShape() async throws {
+        let result = try await report(["--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -91,7 +91,7 @@ struct ReportEndToEndTests {
         #expect(object["job_count"] as? Int == 4)
         #expect(object["jobs"] == nil)
 
-        let full = try report(["--json", "--jobs"])
+        let full = try await report(["--json", "--jobs"])
         #expect(full.status == 0, "\(full.stderr)")
         let withJobs = try #require(
             try JSONSerialization.jsonObject(with: Data(full.stdout.utf8)) as? [String: Any])
@@ -104,8 +104,8 @@ struct ReportEndToEndTests {
     }
 
     @Test("--csv keeps the column contract; formula-like cells get a ' unless --raw; phone_e164 is plain")
-    func csvContractAndSpreadsheetSafety() throws {
-        let safe = try report(["--csv", "results.csv"])
+    func csvContractAndSpreadsheetSafety() async throws {
+        let safe = try await report(["--csv", "results.csv"])
         #expect(safe.status == 0, "\(safe.stderr)")
         let lines = try String(contentsOfFile: folder.path("results.csv"), encoding: .utf8)
             .components(separatedBy: "\r\n")
@@ -126,7 +126,7 @@ struct ReportEndToEndTests {
             #expect(fields[4].hasPrefix("+1"))
         }
 
-        let raw = try report(["--csv", "raw.csv", "--raw"])
+        let raw = try await report(["--csv", "raw.csv", "--raw"])
         #expect(raw.status == 0, "\(raw.stderr)")
         let rawLines = try String(contentsOfFile: folder.path("raw.csv"), encoding: .utf8)
             .components(separatedBy: "\r\n")
@@ -137,8 +137,8 @@ struct ReportEndToEndTests {
     }
 
     @Test("--html writes one self-contained page with an SVG chart")
-    func htmlSelfContained() throws {
-        let result = try report(["--html", "report.html"])
+    func htmlSelfContained() async throws {
+        let result = try await report(["--html", "report.html"])
         #expect(result.status == 0, "\(result.stderr)")
         let html = try String(contentsOfFile: folder.path("report.html"), encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
@@ -155,20 +155,20 @@ struct ReportEndToEndTests {
     }
 
     @Test("--jobs without --json and --raw without --csv are bad usage (exit 2)")
-    func badUsage() throws {
-        #expect(try report(["--jobs"]).status == 2)
-        #expect(try report(["--raw"]).status == 2)
+    func badUsage() async throws {
+        #expect(try await report(["--jobs"]).status == 2)
+        #expect(try await report(["--raw"]).status == 2)
     }
 
     @Test("--campaign chooses among several; without it a database of several campaigns is refused")
-    func campaignOption() throws {
+    func campaignOption() async throws {
         folder.write("more.csv", "name,phone,day,note\nEve,+1 415 555 0199,Friday,\n")
-        let imported = try CampaignBinary.run(["import", "more.csv", "--prompt", "prompt.txt"], in: folder.url)
+        let imported = try await CampaignBinary.run(["import", "more.csv", "--prompt", "prompt.txt"], in: folder.url)
         #expect(imported.status == 0, "\(imported.stderr)")
-        let ambiguous = try report([])
+        let ambiguous = try await report([])
         #expect(ambiguous.status == 1)
         #expect(ambiguous.stderr.contains("choose one with --campaign"))
-        let chosen = try report(["--campaign", "more"])
+        let chosen = try await report(["--campaign", "more"])
         #expect(chosen.status == 0)
         #expect(chosen.stdout.contains("campaign 'more': 1 job"))
     }
@@ -180,17 +180,17 @@ struct ListCommandTests {
     let folder = TemporaryFolder()
 
     @Test("lists every campaign with its progress")
-    func listsCampaigns() throws {
+    func listsCampaigns() async throws {
         folder.write("prompt.txt", "Hi [name].")
         folder.write("a.csv", "name,phone\nAna,+1 415 555 0101\nBen,+1 415 555 0102\n")
         folder.write("b.csv", "name,phone\nCy,+1 415 555 0103\n")
         for file in ["a.csv", "b.csv"] {
-            let result = try CampaignBinary.run(["import", file, "--prompt", "prompt.txt"], in: folder.url)
+            let result = try await CampaignBinary.run(["import", file, "--prompt", "prompt.txt"], in: folder.url)
             #expect(result.status == 0, "\(result.stderr)")
         }
         let db = try DatabaseQueue(path: folder.path("campaign.db"))
-        try db.write { try $0.execute(sql: "UPDATE jobs SET status = 'completed' WHERE id = 1") }
-        let result = try CampaignBinary.run(["list"], in: folder.url)
+        try await db.write { try $0.execute(sql: "UPDATE jobs SET status = 'completed' WHERE id = 1") }
+        let result = try await CampaignBinary.run(["list"], in: folder.url)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -200,8 +200,8 @@ struct ListCommandTests {
     }
 
     @Test("a missing database is an error, not a new empty file")
-    func missingDatabase() throws {
-        let result = try CampaignBinary.run(["list", "--db", "nope.db"], in: folder.url)
+    func missingDatabase() async throws {
+        let result = try await CampaignBinary.run(["list", "--db", "nope.db"], in: folder.url)
         #expect(result.status == 1)
         #expect(!FileManager.default.fileExists(atPath: folder.path("nope.db")))
     }

@@ -202,7 +202,7 @@ struct RunEndToEndTests {
         let running = try fixture.start(["--max-parallel", "2"])
         try await Self.poll("a call is placed") { await fixture.simulator.ledger().callsPlaced >= 1 }
         running.process.interrupt()
-        let first = await Self.exit(of: running)
+        let first = await running.exit()
         #expect(first.status == 130, "\(first.stdout)\n\(first.stderr)")
         #expect(first.stdout.contains("run campaign run again to continue"), "\(first.stdout)")
         let afterStop = try fixture.jobs()
@@ -243,7 +243,7 @@ struct RunEndToEndTests {
             // The random moment: somewhere in the next 0-250 ms of dialling, polling and writing.
             try await Task.sleep(for: .milliseconds(Int(random.next() % 250)))
             kill(running.process.processIdentifier, SIGKILL)
-            let killed = await Self.exit(of: running)
+            let killed = await running.exit()
             if killed.status == 0 { break }  // It finished just before the signal.
             kills += 1
         }
@@ -326,17 +326,6 @@ struct RunEndToEndTests {
         var description: String { "timed out waiting until \(what)" }
     }
 
-    /// Waits for the process off the cooperative pool: blocking a pool thread could starve the in-process
-    /// simulator on a 2-core machine.
-    static func exit(of running: CampaignBinary.Running) async -> CampaignBinary.Output {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                running.process.waitUntilExit()
-                continuation.resume(returning: running.output())
-            }
-        }
-    }
-
     /// Every record of a CSV file the report wrote.
     static func readCSV(_ path: String) throws -> [[String]] {
         let reader = try CSVReader(path: path)
@@ -407,7 +396,7 @@ struct RunEndToEndTests {
 
         func binary(_ arguments: [String]) async throws -> CampaignBinary.Output {
             let running = try CampaignBinary.start(arguments, in: folder.url, environment: environment)
-            return await RunEndToEndTests.exit(of: running)
+            return await running.exit()
         }
 
         func database() throws -> DatabaseQueue {

@@ -25,6 +25,9 @@ extension RunEndToEndTests {
             atPath: fixture.folder.path("sub"), withIntermediateDirectories: false)
         let first = try fixture.start(["--max-parallel", "2"])
         try await Self.poll("the first run places a call") { await fixture.simulator.ledger().callsPlaced >= 1 }
+        // Stopped, the first run holds its lock however slowly the four refused runs start (on a loaded machine
+        // its 12 short calls could otherwise all end first, and a later run would rightly find nothing to refuse).
+        kill(first.process.processIdentifier, SIGSTOP)
         for name in ["link.db", "hard.db", "sub/../campaign.db", db] {
             let second = try await fixture.run(["--db", name, "--max-parallel", "2"])
             #expect(second.status == 1, "\(name): \(second.stdout)\n\(second.stderr)")
@@ -33,7 +36,8 @@ extension RunEndToEndTests {
                     "another campaign run is working this database (pid \(first.process.processIdentifier)"),
                 "\(name): \(second.stderr)")
         }
-        let done = await Self.exit(of: first)
+        kill(first.process.processIdentifier, SIGCONT)
+        let done = await first.exit()
         #expect(done.status == 0, "\(done.stderr)")
         let ledger = await fixture.simulator.ledger()
         for number in numbers { #expect(ledger.placedCalls(to: number).count == 1, "\(number)") }
@@ -85,14 +89,14 @@ extension RunEndToEndTests {
         let running = try fixture.start(["--max-parallel", "1"])
         try await Self.poll("the call is in progress") { try fixture.statuses() == ["in_progress"] }
         kill(running.process.processIdentifier, SIGKILL)
-        _ = await Self.exit(of: running)
+        _ = await running.exit()
 
         let other = try await PokuSimulator.start(PokuSimulator.Configuration(apiKey: Fixture.apiKey))
         defer { Task { await other.shutdown() } }
         let elsewhere = try CampaignBinary.start(
             fixture.runArguments([]), in: fixture.folder.url,
             environment: ["POKU_API_KEY": Fixture.apiKey, "POKU_API_URL": other.baseURL.absoluteString])
-        let output = await Self.exit(of: elsewhere)
+        let output = await elsewhere.exit()
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("not followed here"), "\(output.stdout)")
         #expect(await other.ledger().entries.isEmpty, "nothing was asked of the other API")

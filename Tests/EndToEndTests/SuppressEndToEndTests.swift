@@ -14,8 +14,8 @@ struct SuppressEndToEndTests {
         folder.write("prompt.txt", "Hi [name], about [day].")
     }
 
-    func campaign(_ arguments: [String]) throws -> CampaignBinary.Output {
-        try CampaignBinary.run(arguments, in: folder.url)
+    func campaign(_ arguments: [String]) async throws -> CampaignBinary.Output {
+        try await CampaignBinary.run(arguments, in: folder.url)
     }
 
     func query<T: DatabaseValueConvertible>(_ sql: String) throws -> [T] {
@@ -31,10 +31,10 @@ struct SuppressEndToEndTests {
     // MARK: item 16
 
     @Test("a refused import still saves its do-not-call list, keeps the new database, and says so")
-    func refusedImportKeepsList() throws {
+    func refusedImportKeepsList() async throws {
         folder.write("dnc.csv", "+1 (212) 555-0147\n+1 212 555 0148\n")
         folder.write("bad.csv", Self.oneBad)
-        let refused = try campaign(["import", "bad.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv"])
+        let refused = try await campaign(["import", "bad.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv"])
         #expect(refused.status == 65)
         #expect(refused.stdout.contains("nothing imported"), "\(refused.stdout)")
         #expect(
@@ -47,32 +47,32 @@ struct SuppressEndToEndTests {
         #expect(try query("SELECT count(*) FROM jobs") == [0])
         // The list holds for the next import, which brought no list of its own.
         folder.write("contacts.csv", Self.good)
-        let later = try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
+        let later = try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
         #expect(later.status == 0, "\(later.stderr)")
         #expect(later.stdout.contains("1 queued, 1 suppressed"), "\(later.stdout)")
     }
 
     @Test("a refused import's list turns queued jobs of earlier imports to suppressed, counted exactly")
-    func refusedImportSuppressesEarlierJobs() throws {
+    func refusedImportSuppressesEarlierJobs() async throws {
         folder.write("contacts.csv", Self.good)
-        #expect(try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"]).status == 0)
+        #expect(try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"]).status == 0)
         folder.write("dnc.csv", "phone\n212-555-0147\n+1 415 555 2671\n")
         folder.write("bad.csv", Self.oneBad)
-        let refused = try campaign(["import", "bad.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv"])
+        let refused = try await campaign(["import", "bad.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv"])
         #expect(refused.status == 65)
         #expect(refused.stdout.contains("2 numbers added, 0 already listed; 2 queued jobs"), "\(refused.stdout)")
         #expect(try query("SELECT status FROM jobs ORDER BY id") == ["suppressed", "suppressed"])
         // Again: nothing new is stored, and the message says so.
-        let again = try campaign(["import", "bad.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv"])
+        let again = try await campaign(["import", "bad.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv"])
         #expect(again.stdout.contains("0 numbers added, 2 already listed; 0 queued jobs"), "\(again.stdout)")
     }
 
     @Test("an import stopped by an error after its list was saved keeps the list and says so")
-    func stoppedImportKeepsList() throws {
+    func stoppedImportKeepsList() async throws {
         folder.write("prompt.txt", "Hi [nmae].")
         folder.write("dnc.csv", "+1 212 555 0147\n")
         folder.write("contacts.csv", Self.good)
-        let stopped = try campaign(["import", "contacts.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv"])
+        let stopped = try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv"])
         #expect(stopped.status == 65)
         #expect(stopped.stderr.contains("placeholder [nmae]"), "\(stopped.stderr)")
         #expect(stopped.stdout.contains("do-not-call list saved in campaign.db"), "\(stopped.stdout)")
@@ -80,12 +80,14 @@ struct SuppressEndToEndTests {
     }
 
     @Test("--dry-run with a list stores nothing and says what it would store")
-    func dryRunList() throws {
+    func dryRunList() async throws {
         folder.write("contacts.csv", Self.good)
-        #expect(try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"]).status == 0)
+        #expect(try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"]).status == 0)
         folder.write("dnc.csv", "+1 415 555 2671\n")
         folder.write("more.csv", "name,phone,day\nCy,+1 646 555 0101,Friday\n")
-        let dry = try campaign(["import", "more.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv", "--dry-run"])
+        let dry = try await campaign([
+            "import", "more.csv", "--prompt", "prompt.txt", "--suppress", "dnc.csv", "--dry-run",
+        ])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(
             dry.stdout.contains(
@@ -99,15 +101,17 @@ struct SuppressEndToEndTests {
     // MARK: item 17
 
     @Test("campaign suppress adds numbers and suppresses their queued jobs in every campaign, in one commit")
-    func suppressCommand() throws {
+    func suppressCommand() async throws {
         folder.write("contacts.csv", Self.good)
-        #expect(try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"]).status == 0)
+        #expect(try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"]).status == 0)
         folder.write("other.csv", "name,phone,day\nAna,415-555-2671,Sunday\n")
-        #expect(try campaign(["import", "other.csv", "--prompt", "prompt.txt"]).status == 0)
+        #expect(try await campaign(["import", "other.csv", "--prompt", "prompt.txt"]).status == 0)
         let db = try DatabaseQueue(path: folder.path("campaign.db"))
-        try db.write { try $0.execute(sql: "UPDATE jobs SET status = 'completed' WHERE id = 2") }
+        try await db.write { try $0.execute(sql: "UPDATE jobs SET status = 'completed' WHERE id = 2") }
 
-        let added = try campaign(["suppress", "+1 415 555 2671", "(212) 555-0147", "--reason", "asked on the phone"])
+        let added = try await campaign([
+            "suppress", "+1 415 555 2671", "(212) 555-0147", "--reason", "asked on the phone",
+        ])
         #expect(added.status == 0, "\(added.stderr)")
         #expect(
             added.stdout.contains("2 numbers added, 0 already listed; 2 queued jobs now suppressed, in every campaign"),
@@ -117,10 +121,10 @@ struct SuppressEndToEndTests {
         #expect(try query("SELECT source FROM suppressed") == ["asked on the phone", "asked on the phone"])
 
         folder.write("dnc.csv", "phone\n+1 212 555 0147\n+44 20 7946 0958\n")
-        let fromFile = try campaign(["suppress", "--file", "dnc.csv"])
+        let fromFile = try await campaign(["suppress", "--file", "dnc.csv"])
         #expect(fromFile.stdout.contains("1 number added, 1 already listed; 0 queued jobs"), "\(fromFile.stdout)")
 
-        let listed = try campaign(["suppress", "--list"])
+        let listed = try await campaign(["suppress", "--list"])
         #expect(listed.status == 0)
         let lines = listed.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
         #expect(lines.map { $0[0] } == ["+14155552671", "+12125550147", "+442079460958"])
@@ -128,25 +132,25 @@ struct SuppressEndToEndTests {
     }
 
     @Test("campaign suppress: one bad number stores none (exit 65); it may create the database; --list needs one")
-    func suppressCommandEdges() throws {
-        let bad = try campaign(["suppress", "+1 415 555 2671", "nope"])
+    func suppressCommandEdges() async throws {
+        let bad = try await campaign(["suppress", "+1 415 555 2671", "nope"])
         #expect(bad.status == 65, "\(bad.stderr)")
         #expect(
             bad.stderr.contains("number 2, 'nope', is not a phone number; nothing was added"), "\(bad.stderr)")
         #expect(!dbExists)
-        let missing = try campaign(["suppress", "--list"])
+        let missing = try await campaign(["suppress", "--list"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("no campaign database at campaign.db"))
         #expect(!dbExists)
-        #expect(try campaign(["suppress"]).status == 2)
-        #expect(try campaign(["suppress", "--list", "+14155552671"]).status == 2)
-        #expect(try campaign(["suppress", "+14155552671", "--reason", "a\u{1B}[2Jb"]).status == 2)
+        #expect(try await campaign(["suppress"]).status == 2)
+        #expect(try await campaign(["suppress", "--list", "+14155552671"]).status == 2)
+        #expect(try await campaign(["suppress", "+14155552671", "--reason", "a\u{1B}[2Jb"]).status == 2)
 
-        let first = try campaign(["suppress", "+1 415 555 2671"])
+        let first = try await campaign(["suppress", "+1 415 555 2671"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(try query("SELECT source FROM suppressed") == ["command line"])
         folder.write("contacts.csv", Self.good)
-        let imported = try campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
+        let imported = try await campaign(["import", "contacts.csv", "--prompt", "prompt.txt"])
         #expect(imported.stdout.contains("1 queued, 1 suppressed"), "\(imported.stdout)")
     }
 }

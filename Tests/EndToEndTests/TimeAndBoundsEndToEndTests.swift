@@ -26,7 +26,7 @@ struct TimeAndBoundsEndToEndTests {
         let running = try fixture.start(["--max-parallel", "2"])
         try await RunEndToEndTests.poll("a call is placed") { await fixture.simulator.ledger().callsPlaced >= 1 }
         kill(running.process.processIdentifier, signal)
-        let first = await RunEndToEndTests.exit(of: running)
+        let first = await running.exit()
         #expect(first.status == status, "\(first.stdout)\n\(first.stderr)")
         #expect(running.process.terminationReason == .exit, "killed by the signal instead of stopping")
         #expect(first.stdout.contains("following the calls in flight"), "\(first.stdout)")
@@ -48,7 +48,7 @@ struct TimeAndBoundsEndToEndTests {
     // MARK: - Zone names at import (item 13)
 
     @Test("zone names the system's zone database resolves are imported and stored as given; others are refused")
-    func zoneNames() throws {
+    func zoneNames() async throws {
         let folder = TemporaryFolder()
         folder.write("prompt.txt", "Hi [name].")
         folder.write(
@@ -61,10 +61,10 @@ struct TimeAndBoundsEndToEndTests {
             Dee,+442079460004,America/New_York
 
             """)
-        let imported = try CampaignBinary.run(
+        let imported = try await CampaignBinary.run(
             ["import", "contacts.csv", "--prompt", "prompt.txt", "--timezone", "Etc/UTC"], in: folder.url)
         #expect(imported.status == 0, "\(imported.stdout)\n\(imported.stderr)")
-        let stored = try DatabaseQueue(path: folder.path("campaign.db")).read { db in
+        let stored = try await DatabaseQueue(path: folder.path("campaign.db")).read { db in
             (
                 try String?.fetchAll(db, sql: "SELECT timezone FROM jobs ORDER BY id"),
                 try String?.fetchOne(db, sql: "SELECT timezone FROM campaigns")
@@ -79,7 +79,8 @@ struct TimeAndBoundsEndToEndTests {
             let other = TemporaryFolder()
             other.write("prompt.txt", "Hi [name].")
             other.write("contacts.csv", "name,phone,timezone\nAna,+442079460001,\(bad)\n")
-            let refused = try CampaignBinary.run(["import", "contacts.csv", "--prompt", "prompt.txt"], in: other.url)
+            let refused = try await CampaignBinary.run(
+                ["import", "contacts.csv", "--prompt", "prompt.txt"], in: other.url)
             #expect(refused.status == 65, "\(bad): \(refused.stdout)\n\(refused.stderr)")
             #expect(refused.stdout.contains("not an IANA time zone"), "\(bad): \(refused.stdout)")
         }
@@ -200,7 +201,7 @@ struct TimeAndBoundsEndToEndTests {
     @Test("simulator: --call-duration inf is refused (exit 2) and --host ::1 serves on the IPv6 loopback")
     func simulatorValues() async throws {
         let folder = TemporaryFolder()
-        let refused = try CampaignBinary.run(["simulator", "--call-duration", "inf"], in: folder.url)
+        let refused = try await CampaignBinary.run(["simulator", "--call-duration", "inf"], in: folder.url)
         #expect(refused.status == 2, "\(refused.stdout)\n\(refused.stderr)")
         #expect(refused.stderr.contains("accepted"), "\(refused.stderr)")
 
@@ -220,16 +221,16 @@ struct TimeAndBoundsEndToEndTests {
         arguments: [
             ["run", "--simulate"], ["report"], ["resolve", "--done", "--all"], ["list"],
         ])
-    func mistypedDatabase(command: [String]) throws {
+    func mistypedDatabase(command: [String]) async throws {
         let folder = TemporaryFolder()
-        let missing = try CampaignBinary.run(command + ["--db", "typo.db"], in: folder.url)
+        let missing = try await CampaignBinary.run(command + ["--db", "typo.db"], in: folder.url)
         #expect(missing.status == 1, "\(command): \(missing.stdout)\n\(missing.stderr)")
         #expect(missing.stderr.contains("no campaign database at typo.db"), "\(command): \(missing.stderr)")
         let left = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { !$0.hasPrefix(".") }
         #expect(left.isEmpty, "\(command) created \(left)")
 
         folder.write("empty.db", "")
-        let empty = try CampaignBinary.run(command + ["--db", "empty.db"], in: folder.url)
+        let empty = try await CampaignBinary.run(command + ["--db", "empty.db"], in: folder.url)
         #expect(empty.status == 1, "\(command): \(empty.stdout)\n\(empty.stderr)")
         #expect(empty.stderr.contains("empty.db is not a campaign database"), "\(command): \(empty.stderr)")
         let size = try FileManager.default.attributesOfItem(atPath: folder.path("empty.db"))[.size] as? Int

@@ -23,13 +23,12 @@ public enum CampaignBinary {
         return bundle.deletingLastPathComponent().appendingPathComponent("campaign")
     }
 
-    /// Runs the binary with `arguments` in `directory` and waits for it to exit.
+    /// Runs the binary with `arguments` in `directory` and waits for it to exit (off the cooperative pool:
+    /// see `Running.exit()`).
     public static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:]
-    ) throws -> Output {
-        let process = try start(arguments, in: directory, environment: environment)
-        process.process.waitUntilExit()
-        return process.output()
+    ) async throws -> Output {
+        try await start(arguments, in: directory, environment: environment).exit()
     }
 
     /// A running binary whose output goes to files (so a chatty run can never block on a full pipe).
@@ -50,16 +49,36 @@ public enum CampaignBinary {
             return Output(status: process.terminationStatus, stdout: out, stderr: err)
         }
 
+        /// Waits for the process to exit on a thread of its own. `waitUntilExit()` blocks its thread, and the
+        /// tests run on Swift's cooperative pool (two threads on a 2-core machine): a few end-to-end tests
+        /// blocking there starved every other test's timers and in-process servers, so timing tests failed in
+        /// full runs and passed alone.
+        public func exit() async -> Output {
+            await withCheckedContinuation { continuation in
+                Thread.detachNewThread {
+                    self.process.waitUntilExit()
+                    continuation.resume(returning: self.output())
+                }
+            }
+        }
+
         /// What the process has printed so far.
         public func stdoutSoFar() -> String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     }
 
+    /// Starts the binary; with a `launcher` (`["/bin/sh", "-c", "ulimit -n 40 && exec \"$0\" \"$@\""]`), the
+    /// launcher runs with the binary's path and `arguments` after its own.
     public static func start(
-        _ arguments: [String], in directory: URL, environment: [String: String] = [:]
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:], launcher: [String] = []
     ) throws -> Running {
         let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [url.path] + arguments
+        } else {
+            process.executableURL = url
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "CAMPAIGN_DB")
