@@ -130,6 +130,11 @@ final class ProgressPrinter: Sendable {
             return "\(failures) failures in a row: no new calls until \(clockTime(until)), then one probe call"
         case .circuitClosed:
             return "the API answers again: placing calls"
+        case .storeUnavailable(let reason, let retryAt):
+            return "the database did not answer (\(reason)): no call starts until it does; calls in flight are "
+                + "followed; trying again at \(clockTime(retryAt))"
+        case .storeAnswers:
+            return "the database answers again: placing calls"
         case .sleeping(let until):
             return "nothing due now; sleeping until \(clockTime(until)) (Ctrl-C is safe: run again later)"
         case .stopping:

@@ -323,6 +323,50 @@ struct PoolStateTests {
         #expect(state.stopping)
     }
 
+    /// Calls in flight are followed meanwhile; the wait doubles from 0.5 s.
+    @Test("a lost database connection while claiming starts no call: the claim and its results are tried again")
+    func claimConnectionLost() {
+        let lost = StoreError.postgres(.cannotConnect(location: "postgres://u@h/db", reason: "connection reset"))
+        var state = PoolState(configuration: configuration(2))
+        _ = state.begin(following: []) + state.decide(now: start)
+        _ = state.handle(.claimed(Self.claim([1, 2]), limit: 2, results: []), now: start)
+        _ = state.handle(.placed(Self.started(1), Self.call(1, at: start)), now: start)
+        _ = state.handle(.placed(Self.started(2), Self.call(2, at: start)), now: start)
+        let ended = state.handle(.callEnded(Self.end(1, at: start + 5), phone: "+1"), now: start + 5)
+        let results = Self.claims(ended)[0].results
+        #expect(results.count == 1)
+
+        let failed = state.handle(.claimFailed(lost, results: results), now: start + 5)
+        #expect(!state.stopping, "a lost connection does not stop the run")
+        #expect(Self.claims(failed).isEmpty && Self.placed(failed).isEmpty, "nothing is claimed or placed at once")
+        #expect(failed.contains(.armTimer(start + 5.5)))
+        #expect(Self.emitted(failed).contains(.storeUnavailable(reason: "\(lost)", retryAt: start + 5.5)))
+        // The other call ends meanwhile: no claim before the retry, the call's end waits with the first.
+        let second = state.handle(.callEnded(Self.end(2, at: start + 5.2), phone: "+2"), now: start + 5.2)
+        #expect(Self.claims(second).isEmpty)
+
+        let retried = state.handle(.timer(start + 5.5), now: start + 5.5)
+        #expect(Self.claims(retried).map(\.results.count) == [2], "both ends go with the retried claim")
+        let again = state.handle(.claimFailed(lost, results: Self.claims(retried)[0].results), now: start + 5.5)
+        #expect(again.contains(.armTimer(start + 6.5)), "the wait doubles")
+
+        let back = state.handle(.timer(start + 6.5), now: start + 6.5)
+        let answered = state.handle(
+            .claimed(
+                Self.claim([3], recorded: 2), limit: Self.claims(back)[0].limit, results: Self.claims(back)[0].results),
+            now: start + 6.5)
+        #expect(Self.emitted(answered).contains(.storeAnswers))
+        #expect(Self.placed(answered) == [3])
+    }
+
+    @Test("a lost run lock while claiming stops the run: another run may hold it now")
+    func claimLockLost() {
+        var state = PoolState(configuration: configuration(1))
+        _ = state.begin(following: []) + state.decide(now: start)
+        _ = state.handle(.claimFailed(.postgres(.runLockLost(location: "db")), results: []), now: start)
+        #expect(state.stopping)
+    }
+
     @Test("no call starts at or after the deadline: a claim then is handed back, and the run ends past it")
     func deadline() {
         let deadline = start + 100

@@ -145,6 +145,46 @@ struct PostgresRunEndToEndTests {
         }
     }
 
+    /// The claim that records the first call's end waits on a row lock this test holds; the test then ends that
+    /// claim's session (`pg_terminate_backend`), as a restarted pooler or a network cut would. The run lock's own
+    /// session lives on, so the run may go on: it starts no call until a claim commits again.
+    @Test("a pool connection lost while claiming: the run waits, claims again, and dials nobody twice")
+    func connectionLostWhileClaiming() async throws {
+        let numbers = RunEndToEndTests.numbers(3)
+        try await Self.withFixture(
+            numbers: numbers, callDuration: .fixed(.milliseconds(800)),
+            script: FaultScript(outcomes: RunEndToEndTests.all(numbers, .answered))
+        ) { fixture in
+            let run = try fixture.start(Fixture.runFlags + ["--max-parallel", "1"])
+            try await RunEndToEndTests.poll("the first call is in progress") {
+                try await fixture.jobs().first?.status == "in_progress"
+            }
+            let first = try await fixture.jobs()[0].id
+            try await fixture.database.withSession { session in
+                try await session.strings("BEGIN")
+                try await session.strings("SELECT id::text FROM jobs WHERE id = \(first) FOR UPDATE")
+                try await RunEndToEndTests.poll("a claim waits on the first job's row, and its session is ended") {
+                    try await fixture.database.strings(
+                        """
+                        SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock'
+                        """
+                    ).contains("true")
+                }
+                try await session.strings("ROLLBACK")
+            }
+            let output = await run.exit()
+            let printed = output.stdout + output.stderr
+            #expect(output.status == 0, "\(printed)")
+            #expect(printed.contains("the database did not answer ("), "\(printed)")
+            #expect(printed.contains("the database answers again"), "\(printed)")
+            let jobs = try await fixture.jobs()
+            #expect(jobs.allSatisfy { $0.status == "completed" && $0.calls == 1 }, "\(jobs)")
+            let ledger = await fixture.simulator.ledger()
+            for number in numbers { #expect(ledger.placedCalls(to: number).count == 1, "\(number)") }
+        }
+    }
+
     @Test("run --simulate on PostgreSQL is refused with the alternative, and changes nothing")
     func simulateRefused() async throws {
         try await Self.withFixture(

@@ -78,6 +78,20 @@ public struct PostgresTestDatabase: Sendable {
 
     /// `strings` on the database at `url`.
     public static func strings(_ url: String, _ query: String) async throws -> [String?] {
+        try await withSession(url) { session in try await session.strings(query) }
+    }
+
+    /// A session of the admin user on this database, open for `body`: for what must hold a transaction (a row
+    /// lock) while the binary runs.
+    public func withSession<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (Session) async throws -> T
+    ) async throws -> T {
+        try await Self.withSession(url, body)
+    }
+
+    static func withSession<T>(
+        isolation: isolated (any Actor)? = #isolation, _ url: String, _ body: (Session) async throws -> T
+    ) async throws -> T {
         guard case .postgres(let location) = try DatabaseLocation(parsing: url, environment: [:]) else {
             throw NoCluster()
         }
@@ -86,16 +100,29 @@ public struct PostgresTestDatabase: Sendable {
         let connection = try await PostgresConnection.connect(
             configuration: try location.connectionConfiguration(), id: 0, logger: logger)
         do {
+            let result = try await body(Session(connection: connection, logger: logger))
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// One connection as the admin user.
+    public struct Session: Sendable {
+        let connection: PostgresConnection
+        let logger: Logger
+
+        /// The first column of each row `query` returns, as text.
+        @discardableResult
+        public func strings(_ query: String) async throws -> [String?] {
             var values: [String?] = []
             let rows = try await connection.query(PostgresQuery(unsafeSQL: query), logger: logger)
             for try await row in rows {
                 values.append(try row.first.map { try $0.decode(String?.self) } ?? nil)
             }
-            try await connection.close()
             return values
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 

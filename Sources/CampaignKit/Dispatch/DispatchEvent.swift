@@ -26,6 +26,11 @@ public enum DispatchEvent: Sendable, Equatable {
     case paused(until: Date, reason: String)
     case circuitOpened(until: Date, failures: Int)
     case circuitClosed
+    /// The database did not answer a claim (its connection was lost): no call starts, and the claim with the
+    /// results it carried is tried again at `retryAt`; calls in flight are followed meanwhile.
+    case storeUnavailable(reason: String, retryAt: Date)
+    /// A claim committed after the database had not answered.
+    case storeAnswers
     /// Nothing is due: the run sleeps until a retry or a calling window.
     case sleeping(until: Date)
     /// A stop was asked for: no new calls; calls in flight are followed for `grace`.

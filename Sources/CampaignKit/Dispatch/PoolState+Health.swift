@@ -11,6 +11,10 @@ struct APIHealth: Sendable, Equatable {
     /// While set, no call starts before it; after it, one probe call may start.
     var breakerOpenUntil: Date?
     var probeInFlight = false
+    /// Claims in a row the database did not answer (a lost PostgreSQL connection), and when the next may be
+    /// tried: no claim, so no call, before then.
+    var storeFailures = 0
+    var storeRetryAt: Date?
 
     struct Rejection: Sendable, Equatable {
         var status: Int
@@ -49,6 +53,30 @@ struct PendingResult: Sendable, Equatable {
 }
 
 extension PoolState {
+    /// The longest wait between two claims the database did not answer.
+    static let storeRetryLimit: TimeInterval = 30
+
+    /// A claim the database did not answer: it may have committed or not. Its results go with the next claim
+    /// (a result already written is then refused as stale, never applied twice); no call starts before that
+    /// claim, tried again after 0.5 s, doubling up to `storeRetryLimit`. A job whose intent did commit unseen
+    /// stays `dialing` and becomes `unknown` at the next start: never redialled.
+    mutating func storeDidNotAnswer(_ error: StoreError, results: [PendingResult], now: Date) -> [Action] {
+        pending = results + pending
+        health.storeFailures += 1
+        let wait = min(Self.storeRetryLimit, 0.5 * pow(2, Double(min(health.storeFailures - 1, 10))))
+        let retryAt = now.addingTimeInterval(wait)
+        health.storeRetryAt = retryAt
+        return [.emit(.storeUnavailable(reason: "\(error)", retryAt: retryAt))]
+    }
+
+    /// A claim committed: after claims the database did not answer, say it answers again.
+    mutating func storeAnswered() -> [Action] {
+        health.storeRetryAt = nil
+        guard health.storeFailures > 0 else { return [] }
+        health.storeFailures = 0
+        return [.emit(.storeAnswers)]
+    }
+
     /// Statuses to POST /calls that mean the URL serves no such endpoint: 404, 405, 501.
     static let endpointMissingStatuses: Set<Int> = [404, 405, 501]
 

@@ -147,11 +147,16 @@ struct PoolState {
         switch event {
         case .claimed(let claim, let limit, let results):
             claimInFlight = false
+            actions += storeAnswered()
             actions += reportRecorded(results, writes: claim.recorded)
             let placed = limit > 0 ? startClaimed(claim, limit: limit, now: now, into: &actions) : 0
             if placed > 0 || !results.isEmpty { actions.append(progress) }
         case .claimFailed(let error, let results):
             claimInFlight = false
+            if !stopping, error.isTransient {
+                actions += storeDidNotAnswer(error, results: results, now: now)
+                break
+            }
             // A call that ended with its POST's answer (`waitForCallEnd`) has its interactionId only here.
             for result in results {
                 guard case .ended(let end) = result.result.kind, let placed = end.placed else { continue }
@@ -344,7 +349,8 @@ struct PoolState {
         var actions: [Action] = []
         let gate = startGate(now: now)
         let mayStart = mayBeDue && inFlight < configuration.maxParallel && gate.map { $0 <= now } ?? false
-        if !claimInFlight && (mayStart || !pending.isEmpty) {
+        let storeRetry = health.storeRetryAt.flatMap { $0 > now ? $0 : nil }
+        if !claimInFlight && storeRetry == nil && (mayStart || !pending.isEmpty) {
             actions.append(launchClaim(limit: mayStart ? claimLimit() : 0))
         }
         let idle = inFlight == 0 && !claimInFlight && pending.isEmpty
@@ -368,6 +374,7 @@ struct PoolState {
                 wake = max(nextDue, gate)
             }
         }
+        if let storeRetry, !claimInFlight { wake = min(wake ?? storeRetry, storeRetry) }
         if let deadline = configuration.deadline, let later = wake, later > deadline {
             // Nothing may start after the deadline: wake at it, to end the run then.
             wake = inFlight == 0 ? max(deadline, now) : nil

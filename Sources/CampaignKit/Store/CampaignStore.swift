@@ -152,6 +152,12 @@ public enum StoreError: Error, CustomStringConvertible {
     /// A PostgreSQL database's own failure, its location redacted.
     case postgres(PostgresStoreError)
 
+    /// Worth trying again: a PostgreSQL connection was lost (SQLite's busy waits are the committer's own).
+    var isTransient: Bool {
+        if case .postgres(let error) = self { return error.isConnectionLost }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .cannotOpen(let path, let reason):

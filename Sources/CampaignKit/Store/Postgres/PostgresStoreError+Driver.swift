@@ -22,8 +22,10 @@ extension PostgresStoreError {
             case "28P01": self = .passwordRefused(location: url, user: location.user)
             case "3D000": self = .noSuchDatabase(location: url, database: location.database)
             // 28000: no pg_hba.conf line lets this user in, or no such role; 57P03: starting or shutting
-            // down; 53300: too many connections. The server's message names which.
-            case "28000", "57P03", "53300": self = .cannotConnect(location: url, reason: message)
+            // down; 53300: too many connections; 57P01/57P02: the server ended the session (a restart,
+            // pg_terminate_backend); class 08: the connection failed. The server's message names which.
+            case "28000", "57P03", "53300", "57P01", "57P02": self = .cannotConnect(location: url, reason: message)
+            case let state? where state.hasPrefix("08"): self = .cannotConnect(location: url, reason: message)
             case let state?: self = .server(location: url, reason: "\(message) (SQLSTATE \(state))")
             case nil: self = .server(location: url, reason: message)
             }

@@ -20,6 +20,13 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
     /// The connection holding this run's lock (`PostgresRunLock`) is gone, and the lock with it.
     case runLockLost(location: String)
 
+    /// The connection failed or was lost, so the same statement may well succeed on another one: a run waits
+    /// and tries again, starting no call meanwhile. A lost run lock never is: another run may hold it now.
+    var isConnectionLost: Bool {
+        if case .cannotConnect = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .cannotConnect(let location, let reason):
