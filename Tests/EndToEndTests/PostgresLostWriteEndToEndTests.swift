@@ -4,6 +4,26 @@ import PokuSimulator
 import TestSupport
 import Testing
 
+extension PostgresRunEndToEndTests.Fixture {
+    /// Holds `job`'s row locked until a session of the run waits on it, then ends that session
+    /// (`pg_terminate_backend`, as a restarted pooler or a network cut would) and lets the row go.
+    func endSession(waitingOnJob job: Int64, _ what: String) async throws {
+        try await database.withSession { session in
+            try await session.strings("BEGIN")
+            try await session.strings("SELECT id::text FROM jobs WHERE id = \(job) FOR UPDATE")
+            try await RunEndToEndTests.poll("\(what), and its session is ended") {
+                try await database.strings(
+                    """
+                    SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
+                    WHERE datname = current_database() AND wait_event_type = 'Lock'
+                    """
+                ).contains("true")
+            }
+            try await session.strings("ROLLBACK")
+        }
+    }
+}
+
 extension PostgresRunEndToEndTests {
     /// The POST is answered slowly; meanwhile the test locks the job's row, so the write of the placed call waits
     /// on it, and the test ends that write's session. The call is ringing and only the run knows its id.
@@ -19,19 +39,7 @@ extension PostgresRunEndToEndTests {
                 try await fixture.jobs().first?.status == "dialing"
             }
             let job = try await fixture.jobs()[0].id
-            try await fixture.database.withSession { session in
-                try await session.strings("BEGIN")
-                try await session.strings("SELECT id::text FROM jobs WHERE id = \(job) FOR UPDATE")
-                try await RunEndToEndTests.poll("the placed call's write waits on the row, and its session is ended") {
-                    try await fixture.database.strings(
-                        """
-                        SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock'
-                        """
-                    ).contains("true")
-                }
-                try await session.strings("ROLLBACK")
-            }
+            try await fixture.endSession(waitingOnJob: job, "the placed call's write waits on the row")
             let stopped = await run.exit()
             let placed = await fixture.simulator.ledger().placedCalls(to: numbers[0])
             let id = try #require(placed.first?.interactionId)

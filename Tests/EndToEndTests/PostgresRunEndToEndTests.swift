@@ -160,19 +160,7 @@ struct PostgresRunEndToEndTests {
                 try await fixture.jobs().first?.status == "in_progress"
             }
             let first = try await fixture.jobs()[0].id
-            try await fixture.database.withSession { session in
-                try await session.strings("BEGIN")
-                try await session.strings("SELECT id::text FROM jobs WHERE id = \(first) FOR UPDATE")
-                try await RunEndToEndTests.poll("a claim waits on the first job's row, and its session is ended") {
-                    try await fixture.database.strings(
-                        """
-                        SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock'
-                        """
-                    ).contains("true")
-                }
-                try await session.strings("ROLLBACK")
-            }
+            try await fixture.endSession(waitingOnJob: first, "a claim waits on the first job's row")
             let output = await run.exit()
             let printed = output.stdout + output.stderr
             #expect(output.status == 0, "\(printed)")
