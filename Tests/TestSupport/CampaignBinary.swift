@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import Testing
 
 /// The built `campaign` executable, run as a user would run it.
 public enum CampaignBinary {
@@ -31,16 +33,24 @@ public enum CampaignBinary {
         try await start(arguments, in: directory, environment: environment).exit()
     }
 
-    /// A running binary whose output goes to files (so a chatty run can never block on a full pipe).
+    /// A running binary whose output goes to files (so a chatty run can never block on a full pipe). A binary
+    /// still running when its `Running` is released (a test that failed half-way) is killed with SIGKILL, so no
+    /// process outlives its test.
     public final class Running: @unchecked Sendable {
         public let process: Process
         let stdoutPath: String
         let stderrPath: String
+        let ended: Ended
 
-        init(process: Process, stdoutPath: String, stderrPath: String) {
+        init(process: Process, stdoutPath: String, stderrPath: String, ended: Ended) {
             self.process = process
             self.stdoutPath = stdoutPath
             self.stderrPath = stderrPath
+            self.ended = ended
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
 
         public func output() -> Output {
@@ -49,17 +59,28 @@ public enum CampaignBinary {
             return Output(status: process.terminationStatus, stdout: out, stderr: err)
         }
 
-        /// Waits for the process to exit on a thread of its own. `waitUntilExit()` blocks its thread, and the
-        /// tests run on Swift's cooperative pool (two threads on a 2-core machine): a few end-to-end tests
-        /// blocking there starved every other test's timers and in-process servers, so timing tests failed in
-        /// full runs and passed alone.
-        public func exit() async -> Output {
-            await withCheckedContinuation { continuation in
-                Thread.detachNewThread {
-                    self.process.waitUntilExit()
-                    continuation.resume(returning: self.output())
-                }
+        /// Waits for the process to exit, holding no thread: Foundation's termination handler resumes the
+        /// wait. (`waitUntilExit()` blocks its thread, and the tests run on Swift's cooperative pool, two
+        /// threads on a 2-core machine: end-to-end tests blocking there starved every other test's timers;
+        /// on a thread of its own it spins its run loop at a fifth of a core for as long as it waits.)
+        ///
+        /// A binary that has not exited after `seconds` is killed with SIGKILL and the test fails with what
+        /// it printed: a hang is a failing test with its output, never a CI run that times out.
+        public func exit(within seconds: Double = 300) async -> Output {
+            let watchdog = Task { [process] in
+                try await Task.sleep(for: .seconds(seconds))
+                guard process.isRunning else { return }
+                kill(process.processIdentifier, SIGKILL)
+                // Not `output()`: the exit status cannot be read before the process is reaped.
+                let message: String =
+                    "\(process.arguments ?? []) did not exit within \(Int(seconds)) s; killed. It printed:\n"
+                    + stdoutSoFar() + "\n--stderr--\n"
+                    + ((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")
+                Issue.record(Comment(rawValue: message))
             }
+            await ended.wait()
+            watchdog.cancel()
+            return output()
         }
 
         /// What the process has printed so far.
@@ -93,7 +114,33 @@ public enum CampaignBinary {
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         process.standardInput = FileHandle.nullDevice
+        let ended = Ended()
+        process.terminationHandler = { _ in ended.signal() }
         try process.run()
-        return Running(process: process, stdoutPath: stdoutPath, stderrPath: stderrPath)
+        return Running(process: process, stdoutPath: stdoutPath, stderrPath: stderrPath, ended: ended)
+    }
+
+    /// Whether a process has exited, awaited by any number of tasks.
+    final class Ended: Sendable {
+        private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+        func signal() {
+            let waiters = state.withLock { state in
+                state.done = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+
+        func wait() async {
+            await withCheckedContinuation { continuation in
+                let done = state.withLock { state in
+                    if !state.done { state.waiters.append(continuation) }
+                    return state.done
+                }
+                if done { continuation.resume() }
+            }
+        }
     }
 }

@@ -54,7 +54,9 @@ struct PostgresSQL: Sendable {
             try await execute("COMMIT")
             return result
         } catch {
-            try? await execute("ROLLBACK")
+            // A session the server ended (or a lost connection) has rolled back already. A ROLLBACK sent on it
+            // was seen never to complete: a run whose write's session was terminated hung there for good.
+            if !error.isConnectionLost { try? await execute("ROLLBACK") }
             throw error
         }
     }
