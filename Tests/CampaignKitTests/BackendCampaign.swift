@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PostgresNIO
 import TestSupport
+import Testing
 
 @testable import CampaignKit
 
@@ -77,6 +78,18 @@ struct BackendCampaign {
         return try await postgres!.store.recordAttemptIntent(jobID: jobID, api: api, now: now)
     }
 
+    /// The job of `phone` with its call placed: its intent committed, then `interactionID` recorded (what a
+    /// place task does). Returns the intent.
+    func placed(
+        _ phone: String, interactionID: String, api: String? = nil, now: Date,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> AttemptIntent {
+        let intent = try await intent(try await job(phone).id, api: api, now: now)
+        let write = try await store.recordPlaced(intent, interactionID: interactionID, rawJSON: nil, now: now)
+        #expect(write == .applied, sourceLocation: sourceLocation)
+        return intent
+    }
+
     func nextQueuedTime() async throws -> Date? {
         if let sqlite { return try await sqlite.nextQueuedTime(campaign: campaign) }
         return try await postgres!.store.nextQueuedTime(campaign: campaign)
@@ -91,6 +104,30 @@ struct BackendCampaign {
     /// Keeps a queued job waiting until `until`, as a window or a retry would.
     func postpone(_ jobID: Int64, until: Date) async throws {
         try await execute("UPDATE jobs SET next_attempt_at = '\(Timestamp.string(until))' WHERE id = \(jobID)")
+    }
+}
+
+extension DispatchStore {
+    /// A claim with no per-number limits, recording `recordingFirst` (nothing, unless given) before it takes jobs.
+    func claim(
+        _ campaign: CampaignRecord, now: Date, limit: Int, admission: (any ClaimAdmission)? = nil,
+        pressure: ContactPressure? = nil, recordingFirst: [AttemptResult] = []
+    ) async throws -> Claim {
+        try await claimDueJobs(
+            campaign: campaign, api: nil, now: now, limit: limit, admission: admission, pressure: pressure,
+            recordingFirst: recordingFirst)
+    }
+}
+
+extension CallEnd {
+    /// The end at `at` of the call `intent` placed, with `outcome`: the job is due again at `retryAt`.
+    static func retried(
+        _ intent: AttemptIntent, outcome: String, summary: String? = nil, at: Date, retryAt: Date
+    ) -> CallEnd {
+        CallEnd(
+            jobID: intent.jobID, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber,
+            result: EndedCall(outcome: outcome, summary: summary, recordingURL: nil, rawJSON: nil),
+            disposition: .retry(at: retryAt), at: at)
     }
 }
 

@@ -14,15 +14,7 @@ struct BulkImportTests {
 
     /// Enough rows (over 640 KB) to take the bulk path; every tenth number is on the suppression list.
     func importBulk(into store: CampaignStore) async throws -> ImportReport {
-        var csv = "name,phone,day\n"
-        var suppressed = "phone\n"
-        for index in 0..<12_000 {
-            let phone = "+1 415 \(200 + index / 10000) \(String(format: "%04d", index % 10000))"
-            csv += "Guest number \(index) with a name long enough to make the file large,\(phone),Friday\n"
-            if index % 10 == 0 { suppressed += phone + "\n" }
-        }
-        folder.write("contacts.csv", csv)
-        folder.write("dnc.csv", suppressed)
+        folder.writeBulkContacts("contacts.csv", suppressed: "dnc.csv")
         folder.write("prompt.txt", "Hi [name], about [day].")
         return try await ContactImporter(store: store).run(
             ImportRequest(
@@ -69,5 +61,21 @@ struct BulkImportTests {
         #expect(throws: StoreError.self) {
             try store.write { db in try db.execute(sql: "UPDATE jobs SET import_id = 99 WHERE id = 1") }
         }
+    }
+}
+
+extension TemporaryFolder {
+    /// 12,000 contacts (over 640 KB: an import takes the bulk path) written as `contacts`, with every tenth number
+    /// on the suppression list written as `suppressed`: 10,800 jobs to queue and 1,200 suppressed.
+    func writeBulkContacts(_ contacts: String, suppressed: String) {
+        var csv = "name,phone,day\n"
+        var listed = "phone\n"
+        for index in 0..<12_000 {
+            let phone = "+1 415 \(200 + index / 10000) \(String(format: "%04d", index % 10000))"
+            csv += "Guest number \(index) with a name long enough to make the file large,\(phone),Friday\n"
+            if index % 10 == 0 { listed += phone + "\n" }
+        }
+        write(contacts, csv)
+        write(suppressed, listed)
     }
 }

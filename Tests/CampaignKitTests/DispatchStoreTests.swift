@@ -80,16 +80,10 @@ struct DispatchStoreTests {
         try await BackendCampaign.with(backend, contacts: 2) { test in
             let store = test.store
             try await store.indexNumbersAcrossCampaigns()
-            let job = try await test.job(test.phones[0])
-            let intent = try await test.intent(job.id, now: now)
-            #expect(try await store.recordPlaced(intent, interactionID: "call-1", rawJSON: nil, now: now) == .applied)
-            let end = CallEnd(
-                jobID: job.id, attemptID: intent.attemptID, attemptNumber: 1,
-                result: EndedCall(outcome: "no_answer", summary: nil, recordingURL: nil, rawJSON: nil),
-                disposition: .retry(at: now + 60), at: now + 30)
-            let pressure = ContactPressure(minGap: .seconds(3600))
-            let claim = try await store.claimDueJobs(
-                campaign: test.campaign, api: nil, now: now + 120, limit: 2, admission: nil, pressure: pressure,
+            let intent = try await test.placed(test.phones[0], interactionID: "call-1", now: now)
+            let end = CallEnd.retried(intent, outcome: "no_answer", at: now + 30, retryAt: now + 60)
+            let claim = try await store.claim(
+                test.campaign, now: now + 120, limit: 2, pressure: ContactPressure(minGap: .seconds(3600)),
                 recordingFirst: [.ended(end)])
             #expect(claim.recorded == [.applied])
             #expect(claim.started.map(\.job.phone) == [test.phones[1]])
@@ -108,17 +102,9 @@ struct DispatchStoreTests {
         arguments: TestBackend.all)
     func resultsRecordedFirst(backend: TestBackend) async throws {
         try await BackendCampaign.with(backend, contacts: 1) { test in
-            let store = test.store
-            let job = try await test.job(test.phones[0])
-            let intent = try await test.intent(job.id, now: now)
-            #expect(try await store.recordPlaced(intent, interactionID: "call-1", rawJSON: nil, now: now) == .applied)
-            let end = CallEnd(
-                jobID: job.id, attemptID: intent.attemptID, attemptNumber: 1,
-                result: EndedCall(outcome: "busy", summary: nil, recordingURL: nil, rawJSON: nil),
-                disposition: .retry(at: now + 1), at: now + 1)
-            let claim = try await store.claimDueJobs(
-                campaign: test.campaign, api: nil, now: now + 1, limit: 1, admission: nil, pressure: nil,
-                recordingFirst: [.ended(end)])
+            let intent = try await test.placed(test.phones[0], interactionID: "call-1", now: now)
+            let end = CallEnd.retried(intent, outcome: "busy", at: now + 1, retryAt: now + 1)
+            let claim = try await test.store.claim(test.campaign, now: now + 1, limit: 1, recordingFirst: [.ended(end)])
             #expect(claim.recorded == [.applied])
             #expect(claim.started.map(\.intent.attemptNumber) == [2])
             #expect(try await test.job(test.phones[0]).attemptStates == ["ended", "dialing"])
@@ -155,8 +141,7 @@ struct DispatchStoreTests {
         try await BackendCampaign.with(backend, contacts: 2) { test in
             let store = test.store
             let dialing = try await test.intent(try await test.job(test.phones[0]).id, now: now)
-            let placed = try await test.intent(try await test.job(test.phones[1]).id, now: now)
-            #expect(try await store.recordPlaced(placed, interactionID: "call-2", rawJSON: nil, now: now) == .applied)
+            let placed = try await test.placed(test.phones[1], interactionID: "call-2", now: now)
             let recovery = try await store.recoverAtStart(campaign: test.campaign, api: nil, now: now + 1)
             #expect(recovery.unknownJobIDs == [dialing.jobID])
             #expect(recovery.inProgress.map(\.interactionID) == ["call-2"])
@@ -274,17 +259,6 @@ struct DispatchStoreTests {
             #expect(try await store.cancelQueued(campaign: test.campaign, jobIDs: nil, now: now) == 1)
             #expect(try await test.jobs().map(\.status) == ["dialing", "cancelled", "cancelled"])
         }
-    }
-}
-
-extension DispatchStore {
-    /// A claim with nothing to record first and no per-number limits.
-    func claim(_ campaign: CampaignRecord, now: Date, limit: Int, admission: (any ClaimAdmission)? = nil)
-        async throws -> Claim
-    {
-        try await claimDueJobs(
-            campaign: campaign, api: nil, now: now, limit: limit, admission: admission, pressure: nil,
-            recordingFirst: [])
     }
 }
 

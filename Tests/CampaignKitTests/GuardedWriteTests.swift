@@ -70,8 +70,7 @@ struct GuardedWriteTests {
         try await BackendCampaign.with(backend, contacts: 1) { test in
             let store = test.store
             let job = try await test.job(test.phones[0])
-            let intent = try await test.intent(job.id, now: now)
-            #expect(try await store.recordPlaced(intent, interactionID: "call-1", rawJSON: nil, now: now) == .applied)
+            let intent = try await test.placed(job.phone, interactionID: "call-1", now: now)
             // A person closed the job while its call was followed (here straight in SQL: resolve refuses
             // in_progress jobs, but another process or an older version might not).
             try await test.execute("UPDATE jobs SET status = 'completed' WHERE id = \(job.id)")
@@ -80,13 +79,8 @@ struct GuardedWriteTests {
                 jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber, phone: job.phone,
                 interactionID: "call-1", startedAt: now)
             #expect(try await store.markNeedsReview(call, httpStatus: 404, reason: "gone", now: now + 1) == .stale)
-            let end = CallEnd(
-                jobID: job.id, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber,
-                result: EndedCall(outcome: "answered", summary: "hi", recordingURL: nil, rawJSON: nil),
-                disposition: .retry(at: now + 60), at: now + 1)
-            let claim = try await store.claimDueJobs(
-                campaign: test.campaign, api: nil, now: now + 1, limit: 0, admission: nil, pressure: nil,
-                recordingFirst: [.ended(end)])
+            let end = CallEnd.retried(intent, outcome: "answered", summary: "hi", at: now + 1, retryAt: now + 60)
+            let claim = try await store.claim(test.campaign, now: now + 1, limit: 0, recordingFirst: [.ended(end)])
             #expect(claim.recorded == [.stale])
             #expect(try await test.everything() == before)
         }
@@ -98,19 +92,10 @@ struct GuardedWriteTests {
     func recoveryFollowsLatestAttemptOnly(backend: TestBackend) async throws {
         try await BackendCampaign.with(backend, contacts: 1) { test in
             let store = test.store
-            let job = try await test.job(test.phones[0])
-            let first = try await test.intent(job.id, now: now)
-            #expect(try await store.recordPlaced(first, interactionID: "reused", rawJSON: nil, now: now) == .applied)
-            let end = CallEnd(
-                jobID: job.id, attemptID: first.attemptID, attemptNumber: 1,
-                result: EndedCall(outcome: "no_answer", summary: nil, recordingURL: nil, rawJSON: nil),
-                disposition: .retry(at: now + 1), at: now)
-            _ = try await store.claimDueJobs(
-                campaign: test.campaign, api: nil, now: now, limit: 0, admission: nil, pressure: nil,
-                recordingFirst: [.ended(end)])
-            let second = try await test.intent(job.id, now: now + 2)
-            #expect(
-                try await store.recordPlaced(second, interactionID: "reused", rawJSON: nil, now: now + 2) == .applied)
+            let first = try await test.placed(test.phones[0], interactionID: "reused", now: now)
+            let end = CallEnd.retried(first, outcome: "no_answer", at: now, retryAt: now + 1)
+            _ = try await store.claim(test.campaign, now: now, limit: 0, recordingFirst: [.ended(end)])
+            let second = try await test.placed(test.phones[0], interactionID: "reused", now: now + 2)
             let recovery = try await store.recoverAtStart(campaign: test.campaign, api: nil, now: now + 3)
             #expect(recovery.inProgress.map(\.attemptID) == [second.attemptID])
             #expect(recovery.inProgress.map(\.attemptNumber) == [2])
@@ -120,15 +105,10 @@ struct GuardedWriteTests {
     @Test("a call is followed only on the API that placed it", arguments: TestBackend.all)
     func recoveryKeepsToItsAPI(backend: TestBackend) async throws {
         try await BackendCampaign.with(backend, contacts: 2) { test in
-            let store = test.store
             for (index, api) in ["https://api.pokulabs.com", "http://127.0.0.1:9"].enumerated() {
-                let job = try await test.job(test.phones[index])
-                let intent = try await test.intent(job.id, api: api, now: now)
-                #expect(
-                    try await store.recordPlaced(intent, interactionID: "call-\(index)", rawJSON: nil, now: now)
-                        == .applied)
+                _ = try await test.placed(test.phones[index], interactionID: "call-\(index)", api: api, now: now)
             }
-            let recovery = try await store.recoverAtStart(
+            let recovery = try await test.store.recoverAtStart(
                 campaign: test.campaign, api: "http://127.0.0.1:9", now: now + 1)
             #expect(recovery.inProgress.map(\.interactionID) == ["call-1"])
             #expect(recovery.placedElsewhere == ["https://api.pokulabs.com": 1])

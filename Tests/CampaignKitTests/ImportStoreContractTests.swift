@@ -154,15 +154,7 @@ struct ImportStoreContractTests {
     @Test("a large import (12,000 rows, every tenth suppressed) stores every job once", arguments: TestBackend.all)
     func bulk(backend: TestBackend) async throws {
         try await backend.withFreshDatabase(in: folder) { db in
-            var csv = "name,phone,day\n"
-            var suppressed = "phone\n"
-            for index in 0..<12_000 {
-                let phone = "+1 415 \(200 + index / 10000) \(String(format: "%04d", index % 10000))"
-                csv += "Guest number \(index) with a name long enough to make the file large,\(phone),Friday\n"
-                if index % 10 == 0 { suppressed += phone + "\n" }
-            }
-            folder.write("big.csv", csv)
-            folder.write("dnc.csv", suppressed)
+            folder.writeBulkContacts("big.csv", suppressed: "dnc.csv")
             let report = try await importing(request("big.csv", suppress: ["dnc.csv"]), into: db)
             #expect(report.committed && report.queued == 10_800 && report.suppressed == 1_200)
             let progress = try await CampaignDatabases.with(db) { try await $0.campaignProgress() }

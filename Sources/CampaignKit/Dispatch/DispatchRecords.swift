@@ -167,40 +167,6 @@ struct EndedCall: Sendable, Equatable {
     }
 }
 
-/// Jobs of a campaign by status, for progress lines and for deciding when a run is over.
-public struct JobCounts: Sendable, Equatable {
-    public var byStatus: [JobStatus: Int] = [:]
-
-    init(byStatus: [JobStatus: Int] = [:]) { self.byStatus = byStatus }
-
-    /// Counts from a database's `(status, count)` rows. The schema's CHECK allows only `JobStatus`'s values;
-    /// anything else is a database this binary does not understand, said as such rather than counted under a guess.
-    init(statusRows rows: some Sequence<(String, Int)>) throws(DispatchStoreError) {
-        for (text, count) in rows {
-            guard let status = JobStatus(rawValue: text) else { throw .unknownStatus(text) }
-            byStatus[status] = count
-        }
-    }
-
-    subscript(status: JobStatus) -> Int { byStatus[status] ?? 0 }
-    public var total: Int { byStatus.values.reduce(0, +) }
-    public var queued: Int { self[.queued] }
-    var completed: Int { self[.completed] }
-    public var failed: Int { self[.failed] }
-    public var unknown: Int { self[.unknown] }
-    var active: Int { self[.dialing] + self[.inProgress] }
-    /// Jobs in an end state: nothing more will happen to them without a person.
-    public var finished: Int { JobStatus.allCases.filter(\.isFinal).reduce(0) { $0 + self[$1] } }
-}
-
-/// What `campaign resolve` does with `unknown` jobs.
-public enum ResolveAction: String, Sendable {
-    /// Queue the job again: the user checked that no call reached the person, or wants another one.
-    case requeue
-    /// Close the job as completed: the user knows the call happened.
-    case done
-}
-
 /// What became of one attempt after its intent, as the run records it. Every such write goes through one
 /// path (`CampaignStore.record(_:)`, or first in a claim's transaction), each as a compare-and-set on the
 /// job's status, attempt count and latest attempt.

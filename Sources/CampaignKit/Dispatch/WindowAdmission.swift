@@ -1,12 +1,6 @@
 import Foundation
 import Synchronization
 
-/// Whether a job a claim takes may start now: asked by the claim about each candidate, in its transaction.
-public protocol ClaimAdmission: Sendable {
-    /// `nil` when `job` may start now, else the instant it waits for.
-    func until(_ job: DueJob) -> Date?
-}
-
 /// The calling window's answer for the jobs of one claim, each in its recipient's own zone.
 ///
 /// Never the machine's zone: a job is called in the zone its row names, else the campaign's (the import's
@@ -54,36 +48,5 @@ final class WindowAdmission: ClaimAdmission {
         }
         answers.withLock { $0[key] = answer }
         return answer
-    }
-}
-
-/// The zones of a campaign's queued jobs as a run would call them: the row's zone, else the campaign's.
-public struct QueuedZones: Sendable, Equatable {
-    /// Queued jobs whose row and campaign name no zone.
-    var unnamed: Int
-    /// Queued jobs by the zone they name.
-    var named: [String: Int]
-
-    init(unnamed: Int = 0, named: [String: Int] = [:]) {
-        self.unnamed = unnamed
-        self.named = named
-    }
-
-    /// Checks, before a run with a calling window places anything, that every queued job has a zone.
-    /// Returns the zones this host does not know, with their job counts (those jobs wait; the run says so).
-    public func checkForWindow(runZone: TimeZone?) throws(WindowZoneError) -> [String: Int] {
-        if runZone == nil && unnamed > 0 { throw WindowZoneError(jobsWithoutZone: unnamed) }
-        return named.filter { WindowAdmission.zone(named: $0.key, runZone: runZone) == nil }
-    }
-}
-
-/// `--window` or `--skip-dates` without a zone for some jobs: a run refuses rather than use the machine's zone.
-public struct WindowZoneError: Error, Sendable, Equatable, CustomStringConvertible {
-    var jobsWithoutZone: Int
-
-    public var description: String {
-        "\(jobsWithoutZone) queued job(s) have no time zone (no timezone column in their row, no --timezone at "
-            + "import), and --window and --skip-dates need each recipient's local time: pass --timezone ZONE to campaign run "
-            + "(e.g. --timezone America/New_York) to call them in that zone, or import them with a timezone column"
     }
 }

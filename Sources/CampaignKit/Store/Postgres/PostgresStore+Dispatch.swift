@@ -139,12 +139,20 @@ extension PostgresStore: DispatchStore {
 
     public func jobCounts(campaign: CampaignRecord) async throws(StoreError) -> JobCounts {
         let rows = try await withSQL { sql throws(PostgresStoreError) in
-            // COUNT(*) is a bigint: read as Int64.
-            try await sql.rows(
-                "SELECT status, COUNT(*) FROM jobs WHERE campaign_id = \(campaign.id) GROUP BY status",
-                as: (String, Int64).self)
+            try await Self.statusRows(sql, campaign: campaign)
         }
         return try Self.jobCounts(rows)
+    }
+
+    /// The campaign's jobs as `(status, count)` rows, for `jobCounts(_:)`; the dispatch store and a report's
+    /// snapshot read them alike.
+    static func statusRows(
+        _ sql: PostgresSQL, campaign: CampaignRecord
+    ) async throws(PostgresStoreError) -> [(String, Int64)] {
+        // COUNT(*) is a bigint: read as Int64.
+        try await sql.rows(
+            "SELECT status, COUNT(*) FROM jobs WHERE campaign_id = \(campaign.id) GROUP BY status",
+            as: (String, Int64).self)
     }
 
     /// The same `jobs_by_number` index as SQLite's, made by the first run with a per-number cap or gap:
@@ -185,6 +193,7 @@ extension PostgresStore: DispatchStore {
         try await withSQL { sql throws(PostgresStoreError) in try await Self.nextQueuedTime(sql, campaign: campaign) }
     }
 
+    /// The same, on `sql`: a claim's transaction and a report's snapshot read it there.
     static func nextQueuedTime(_ sql: PostgresSQL, campaign: CampaignRecord) async throws(PostgresStoreError) -> Date? {
         // NULLS FIRST: a NULL is "due now" and PostgreSQL would sort it last; also the index's own order.
         let rows = try await sql.values(

@@ -27,25 +27,15 @@ public struct PostgresSnapshot: ReportReading {
 
     public func jobCounts() async throws(StoreError) -> JobCounts {
         let rows = try await query { () throws(PostgresStoreError) in
-            try await sql.rows(
-                "SELECT status, COUNT(*) FROM jobs WHERE campaign_id = \(campaign.id) GROUP BY status",
-                as: (String, Int64).self)
+            try await PostgresStore.statusRows(sql, campaign: campaign)
         }
         return try PostgresStore.jobCounts(rows)
     }
 
     public func nextQueuedTime() async throws(StoreError) -> Date? {
-        // NULLS FIRST: a NULL is "due now", which SQLite sorts first and PostgreSQL, by default, last.
-        let rows = try await query { () throws(PostgresStoreError) in
-            try await sql.rows(
-                """
-                SELECT next_attempt_at FROM jobs WHERE campaign_id = \(campaign.id) AND status = 'queued'
-                ORDER BY next_attempt_at NULLS FIRST LIMIT 1
-                """, as: (String?).self)
+        try await query { () throws(PostgresStoreError) in
+            try await PostgresStore.nextQueuedTime(sql, campaign: campaign)
         }
-        guard let first = rows.first else { return nil }
-        guard let text = first else { return Date.distantPast }
-        return Timestamp.date(text)
     }
 
     public func jobTotals() async throws(StoreError) -> JobTotals {

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Opening the database a command names.
+public enum CampaignDatabases {
+    /// Runs `body` on the campaign database `name` (`--db`, `CAMPAIGN_DB`) names, open for as long as `body`
+    /// runs: the SQLite file, or a PostgreSQL server (a pool of 6 connections, the schema migrated first).
+    /// `mustExist: false` only for `import` and `suppress`, which create a database; every other verb refuses a
+    /// name that holds no campaign database rather than making an empty one.
+    public static func with<T: Sendable>(
+        _ name: String, mustExist: Bool = true, _ body: (any CampaignDatabase) async throws -> T
+    ) async throws -> T {
+        switch try DatabaseLocation(parsing: name, environment: ProcessInfo.processInfo.environment) {
+        case .sqlite(let path):
+            return try await body(CampaignStore(path: path, mustExist: mustExist))
+        case .postgres(let location):
+            return try await PostgresCampaignDatabase.with(location, mustExist: mustExist) { database in
+                try await body(PostgresStore(database: database))
+            }
+        }
+    }
+
+    /// Runs `body` as the only run of the database `name` names (`campaign run`, `resolve`), with this process
+    /// recorded as the holder: a second is refused, naming the holder. On SQLite the lock is the database
+    /// file's own `flock` (`RunLock`), taken before the database is opened for work; on PostgreSQL a session
+    /// advisory lock on a connection of its own (`PostgresRunLock`), taken once the schema is checked, and
+    /// checked again by every claim.
+    public static func withOnlyRun<T: Sendable>(_ name: String, _ body: (any RunnableStore) async throws -> T)
+        async throws -> T
+    {
+        if case .postgres(let location) = try DatabaseLocation(
+            parsing: name, environment: ProcessInfo.processInfo.environment)
+        {
+            return try await PostgresCampaignDatabase.with(location, mustExist: true) { database in
+                let lock = try await PostgresRunLock.acquire(location)
+                do {
+                    let result = try await body(PostgresStore(database: database, runLock: lock))
+                    await lock.release()
+                    return result
+                } catch {
+                    await lock.release()
+                    throw error
+                }
+            }
+        }
+        let lock = try RunLock.acquire(databasePath: name)
+        defer { withExtendedLifetime(lock) {} }
+        let store = try CampaignStore(path: name, mustExist: true)
+        try lock.recordHolder(in: store)
+        return try await body(store)
+    }
+}
