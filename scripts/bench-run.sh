@@ -25,7 +25,6 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${CAMPAIGN_BINARY:-$ROOT/.build/release/campaign}
 PEER="$ROOT/scripts/peer_run.py"
-FAKE="$ROOT/scripts/bench/fake_poku.py"
 WORK=$(mktemp -d /tmp/bench-run.XXXXXX)
 KEY=bench-key
 CALL=${CALL:-0.5s}
@@ -40,52 +39,9 @@ MODES=${MODES:-"wait poll20 poll100"}
 TOOLS=${TOOLS:-"campaign python"}
 SERVERS=${SERVERS:-"simulator python-http"}
 MEMORY=${MEMORY:-1}
-SIM_PID=""
-SIM_SIGNAL=INT
-trap '[ -n "$SIM_PID" ] && kill -$SIM_SIGNAL $SIM_PID 2>/dev/null; rm -rf "$WORK"' EXIT
-
-start_sim() { # $1 call duration, $2 server (simulator by default)
-    case ${2:-simulator} in
-    simulator) "$BIN" simulator --port 0 --seed 1 --call-duration "$1" --api-key "$KEY" >"$WORK/sim.out" 2>&1 & ;;
-    python-http) python3 "$FAKE" --port 0 --seed 1 --call-duration "$1" --api-key "$KEY" >"$WORK/sim.out" 2>&1 & ;;
-    *) echo "unknown server $2: simulator or python-http" >&2; exit 2 ;;
-    esac
-    SIM_PID=$!
-    SIM_SIGNAL=INT
-    [ "${2:-simulator}" = simulator ] || SIM_SIGNAL=TERM
-    for _ in $(seq 1 200); do
-        URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/sim.out")
-        [ -n "$URL" ] && return 0
-        sleep 0.05
-    done
-    echo "the server did not start" >&2
-    exit 1
-}
-# SIGINT stops the simulator cleanly; Python dies of it, and bash would then take the SIGINT for its own.
-stop_sim() { kill "-$SIM_SIGNAL" "$SIM_PID"; wait "$SIM_PID" || true; SIM_PID=""; }
-
-make_contacts() { # $1 count -> $WORK/contacts-N.csv and numbers-N.txt (valid US numbers, never dialled: loopback)
-    python3 - "$1" "$WORK" <<'PY'
-import sys
-n, work = int(sys.argv[1]), sys.argv[2]
-numbers = [f"+1415{2000000 + i:07d}" for i in range(n)]
-with open(f"{work}/contacts-{n}.csv", "w") as f:
-    f.write("name,phone\n")
-    f.writelines(f"Guest {i},{number}\n" for i, number in enumerate(numbers))
-with open(f"{work}/numbers-{n}.txt", "w") as f:
-    f.writelines(number + "\n" for number in numbers)
-PY
-    echo "Hi [name], this is the benchmark." >"$WORK/prompt.txt"
-}
-
-busy_seconds() { # ledger JSON on stdin -> "calls busy_seconds status_requests"
-    python3 -c '
-import json, sys
-ledger = json.load(sys.stdin)
-placed = [e for e in ledger["entries"] if e["method"] == "POST" and e["placed"]]
-gets = sum(1 for e in ledger["entries"] if e["method"] == "GET")
-print(len(placed), sum(e.get("callSeconds") or 0 for e in placed), gets)'
-}
+# start_sim, stop_sim, make_contacts, ledger_busy
+. "$ROOT/scripts/bench/simulator.sh"
+trap 'stop_sim_quietly; rm -rf "$WORK"' EXIT
 
 ROWS=()
 measure() { # $1 tool $2 server $3 mode $4 slots $5 calls, command in the rest
@@ -97,7 +53,7 @@ measure() { # $1 tool $2 server $3 mode $4 slots $5 calls, command in the rest
         tail -5 "$log" >&2
     }
     read -r wall user sys rss_kb < <(tail -1 "$WORK/time.txt")
-    read -r placed busy gets < <(curl -s "$URL/_sim/ledger" | busy_seconds)
+    read -r placed busy gets < <(ledger_busy)
     local row
     row=$(python3 -c "
 wall, user, sys_, rss, placed, busy, gets, slots = $wall, $user, $sys, $rss_kb, $placed, $busy, $gets, $slots
@@ -184,7 +140,7 @@ for jobs in 1000 100000; do
         --db "$db" --api-url "$URL" --max-parallel 50 --poll-interval 20ms --max-attempts 1 --grace-period 2s \
         >"$WORK/mem-$jobs.log" 2>&1 || true
     read -r wall user sys rss_kb < <(tail -1 "$WORK/time.txt")
-    read -r placed busy gets < <(curl -s "$URL/_sim/ledger" | busy_seconds)
+    read -r placed busy gets < <(ledger_busy)
     stop_sim
     echo "| $jobs | $imported | $placed | $((rss_kb / 1024)) |"
 done

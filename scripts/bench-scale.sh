@@ -31,53 +31,22 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${CAMPAIGN_BINARY:-$ROOT/.build/release/campaign}
-FAKE="$ROOT/scripts/bench/fake_poku.py"
 WORK=$(mktemp -d /tmp/bench-scale.XXXXXX)
 KEY=bench-key
 CALL=${CALL:-30s}
 # slots:calls:poll-interval
 SIZES=${SIZES:-"2000:10000:1s 5000:25000:2.5s"}
 SERVERS=${SERVERS:-simulator}
-SIM_PID=""
-SIM_SIGNAL=INT
+# start_sim, stop_sim, make_contacts
+. "$ROOT/scripts/bench/simulator.sh"
 cleanup() {
-    [ -n "$SIM_PID" ] && kill -$SIM_SIGNAL "$SIM_PID" 2>/dev/null
+    stop_sim_quietly
     if [ "${KEEP:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
-start_sim() { # $1 server
-    case $1 in
-    simulator) "$BIN" simulator --port 0 --seed 1 --call-duration "$CALL" --api-key "$KEY" >"$WORK/sim.out" 2>&1 & ;;
-    python-http) python3 "$FAKE" --port 0 --seed 1 --call-duration "$CALL" --api-key "$KEY" >"$WORK/sim.out" 2>&1 & ;;
-    *) echo "unknown server $1: simulator or python-http" >&2; exit 2 ;;
-    esac
-    SIM_PID=$!
-    SIM_SIGNAL=INT
-    [ "$1" = simulator ] || SIM_SIGNAL=TERM
-    for _ in $(seq 1 200); do
-        URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/sim.out")
-        [ -n "$URL" ] && return 0
-        sleep 0.05
-    done
-    echo "the server did not start" >&2
-    exit 1
-}
-stop_sim() { kill "-$SIM_SIGNAL" "$SIM_PID"; wait "$SIM_PID" || true; SIM_PID=""; }
-
 ticks() { # $1 pid -> utime+stime in clock ticks
     awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
-}
-
-make_contacts() { # $1 count -> $WORK/contacts-N.csv
-    python3 - "$1" "$WORK" <<'PY'
-import sys
-n, work = int(sys.argv[1]), sys.argv[2]
-with open(f"{work}/contacts-{n}.csv", "w") as f:
-    f.write("name,phone\n")
-    f.writelines(f"Guest {i},+1415{2000000 + i:07d}\n" for i in range(n))
-PY
-    echo "Hi [name], this is the benchmark." >"$WORK/prompt.txt"
 }
 
 echo "campaign: $BIN ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'))"
@@ -93,7 +62,7 @@ for size in $SIZES; do
         tag="$server-$slots"
         db="$WORK/$tag.db"
         "$BIN" import "$WORK/contacts-$calls.csv" --prompt "$WORK/prompt.txt" --db "$db" >/dev/null
-        start_sim "$server"
+        start_sim "$CALL" "$server"
         load_before=$(cut -d' ' -f1 /proc/loadavg)
         sim_ticks_before=$(ticks "$SIM_PID")
         /usr/bin/time -f "%e %U %S %M" -o "$WORK/time-$tag.txt" env POKU_API_KEY=$KEY "$BIN" run --db "$db" \
