@@ -62,14 +62,16 @@ struct PostgresRunEndToEndTests {
         let numbers = RunEndToEndTests.numbers(3)
         try await Self.fixture(numbers, callDuration: .fixed(.milliseconds(800))).use { fixture in
             let database = try #require(fixture.postgres)
-            let run = try fixture.start(["--max-parallel", "1"])
-            try await RunEndToEndTests.poll("the first call is in progress") {
-                try await fixture.statuses().first == "in_progress"
-            }
-            let first = try await fixture.jobs()[0].id
-            try await database.withSession { session in
+            let run = try await database.withSession { session in
+                // The row is locked the moment its call is seen in progress, by the statement that sees it: a
+                // query after the poll could come after the 800 ms call had ended and been recorded (seen in a
+                // full test run on a loaded machine), and then no claim would ever wait.
                 try await session.strings("BEGIN")
-                try await session.strings("SELECT id::text FROM jobs WHERE id = \(first) FOR UPDATE")
+                let run = try fixture.start(["--max-parallel", "1"])
+                try await RunEndToEndTests.poll("the first call is in progress, and its row is locked") {
+                    try await !session.strings("SELECT id::text FROM jobs WHERE status = 'in_progress' FOR UPDATE")
+                        .isEmpty
+                }
                 try await RunEndToEndTests.poll("a claim waits on the first job's row, and its session is ended") {
                     try await database.strings(
                         """
@@ -79,6 +81,7 @@ struct PostgresRunEndToEndTests {
                     ).contains("true")
                 }
                 try await session.strings("ROLLBACK")
+                return run
             }
             let output = await run.exit()
             let printed = output.stdout + output.stderr
