@@ -52,7 +52,7 @@ struct ClientPromisesEndToEndTests {
             let run = try await Self.run(fixture, ["--max-parallel", "2"], environment: environment)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(!(run.stdout + run.stderr).contains(Fixture.apiKey), "\(run.stdout)\(run.stderr)")
-            #expect(try fixture.statuses() == Array(repeating: "completed", count: numbers.count))
+            #expect(try await fixture.statuses() == Array(repeating: "completed", count: numbers.count))
             #expect(await fixture.simulator.ledger().callsPlaced == numbers.count)
         }
     }
@@ -61,17 +61,17 @@ struct ClientPromisesEndToEndTests {
     func keyWithControlCharacter() async throws {
         let fixture = try await Fixture(numbers: Self.numbers(2), callDuration: .fixed(.milliseconds(100)))
         defer { Task { await fixture.simulator.shutdown() } }
-        let before = try fixture.tableDump()
+        let before = try await fixture.tableDump()
         var environment = fixture.environment
         environment["POKU_API_KEY"] = "sk-first-half\u{1B}sk-second-half"
         let run = try await Self.run(fixture, [], environment: environment)
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains("POKU_API_KEY"), "\(run.stderr)")
         for part in ["sk-first-half", "sk-second-half"] { #expect(!(run.stdout + run.stderr).contains(part)) }
-        #expect(try fixture.tableDump() == before)
+        #expect(try await fixture.tableDump() == before)
         #expect(await fixture.simulator.ledger().entries.isEmpty)
         // Nothing about the key is stored anywhere either.
-        let dump = try fixture.tableDump().joined()
+        let dump = try await fixture.tableDump().joined()
         #expect(!dump.contains("sk-first-half"))
     }
 
@@ -81,13 +81,13 @@ struct ClientPromisesEndToEndTests {
     func userInfoInURL() async throws {
         let fixture = try await Fixture(numbers: Self.numbers(2), callDuration: .fixed(.milliseconds(100)))
         defer { Task { await fixture.simulator.shutdown() } }
-        let before = try fixture.tableDump()
+        let before = try await fixture.tableDump()
         let port = try #require(fixture.simulator.baseURL.port)
         let run = try await fixture.run(["--api-url", "http://admin:hunter2-pass@127.0.0.1:\(port)"])
         #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
         #expect(!(run.stdout + run.stderr).contains("hunter2-pass"), "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains("user name or password"), "\(run.stderr)")
-        #expect(try fixture.tableDump() == before)
+        #expect(try await fixture.tableDump() == before)
         #expect(await fixture.simulator.ledger().entries.isEmpty)
     }
 
@@ -120,12 +120,12 @@ struct ClientPromisesEndToEndTests {
             numbers: Self.numbers(6), callDuration: .fixed(.milliseconds(100)),
             script: try FaultScript(faultTexts: [:], defaultFault: status))
         defer { Task { await fixture.simulator.shutdown() } }
-        let before = try fixture.tableDump()
+        let before = try await fixture.tableDump()
         let run = try await fixture.run(["--max-parallel", "1"])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains("--api-url"), "\(run.stderr)")
-        let statuses = try fixture.statuses()
-        #expect(try fixture.tableDump() == before, "\(statuses)")
+        let statuses = try await fixture.statuses()
+        #expect(try await fixture.tableDump() == before, "\(statuses)")
         #expect(await fixture.simulator.ledger().entries.count == 1)
     }
 
@@ -140,7 +140,7 @@ struct ClientPromisesEndToEndTests {
         let run = try await fixture.run(["--max-parallel", "1"])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains("in a row"), "\(run.stderr)")
-        let jobs = try fixture.jobs()
+        let jobs = try await fixture.jobs()
         let failed = jobs.filter { $0.status == "failed" }
         #expect(failed.count == 2, "\(jobs)")
         #expect(jobs.filter { $0.status == "queued" && $0.attempts == 0 }.count == 4, "\(jobs)")
@@ -151,7 +151,7 @@ struct ClientPromisesEndToEndTests {
         #expect(done.status != 0)
         let requeue = try await fixture.binary(["resolve", "--requeue"] + failed.map { String($0.id) })
         #expect(requeue.status == 0, "\(requeue.stderr)")
-        let requeued = try fixture.jobs()
+        let requeued = try await fixture.jobs()
         #expect(requeued.allSatisfy { $0.status == "queued" && $0.error == nil }, "\(requeued)")
     }
 
@@ -168,7 +168,7 @@ struct ClientPromisesEndToEndTests {
             let run = try await Self.exit(of: running, within: 30, "the run stops on \(fault)")
             #expect(run.status == 1, "\(fault): \(run.stdout)\(run.stderr)")
             #expect(run.stderr.contains("asked to wait"), "\(fault): \(run.stderr)")
-            let jobs = try fixture.jobs()
+            let jobs = try await fixture.jobs()
             #expect(jobs.allSatisfy { $0.status == "queued" && $0.attempts == 0 && $0.nextAttemptAt == nil }, "\(jobs)")
         }
     }
@@ -184,7 +184,7 @@ struct ClientPromisesEndToEndTests {
         let run = try await Self.exit(of: running, within: 30, "--no-wait exits during the pause")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("run campaign run again then"), "\(run.stdout)")
-        #expect(try fixture.jobs().allSatisfy { $0.status == "queued" && $0.attempts == 0 })
+        #expect(try await fixture.jobs().allSatisfy { $0.status == "queued" && $0.attempts == 0 })
     }
 
     // MARK: - Item 3: file descriptors
@@ -208,7 +208,7 @@ struct ClientPromisesEndToEndTests {
         defer { Task { await fixture.simulator.shutdown() } }
         let run = try await Self.runLimited(fixture, ulimit: "-Sn 40", ["--max-parallel", "30"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        let jobs = try fixture.jobs()
+        let jobs = try await fixture.jobs()
         #expect(jobs.filter { $0.status == "unknown" }.isEmpty, "\(jobs)")
         #expect(jobs.allSatisfy { $0.status == "completed" }, "\(jobs)")
         #expect(await fixture.simulator.ledger().callsPlaced == numbers.count)
@@ -218,12 +218,12 @@ struct ClientPromisesEndToEndTests {
     func lowHardLimit() async throws {
         let fixture = try await Fixture(numbers: Self.numbers(40), callDuration: .fixed(.milliseconds(600)))
         defer { Task { await fixture.simulator.shutdown() } }
-        let before = try fixture.tableDump()
+        let before = try await fixture.tableDump()
         let run = try await Self.runLimited(fixture, ulimit: "-n 40", ["--max-parallel", "40"])
         #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains("--max-parallel"), "\(run.stderr)")
         #expect(run.stderr.contains("ulimit -n"), "\(run.stderr)")
-        #expect(try fixture.tableDump() == before)
+        #expect(try await fixture.tableDump() == before)
         #expect(await fixture.simulator.ledger().entries.isEmpty)
     }
 }

@@ -52,7 +52,7 @@ extension RunEndToEndTests {
             numbers: numbers, callDuration: .fixed(.milliseconds(50)),
             script: FaultScript(outcomes: Self.all(numbers, .answered)))
         defer { Task { await fixture.simulator.shutdown() } }
-        let before = try fixture.tableDump()
+        let before = try await fixture.tableDump()
         let rehearsal = try await fixture.binary([
             // The in-process simulator's outcome mix has busy and no-answer calls: retried at once, so the
             // rehearsal ends instead of sleeping until a retry is due.
@@ -65,7 +65,7 @@ extension RunEndToEndTests {
         #expect(
             output.components(separatedBy: "calling (attempt 1)").count - 1 == numbers.count,
             "the rehearsal called every job: \(output)")
-        #expect(try fixture.tableDump() == before)
+        #expect(try await fixture.tableDump() == before)
         #expect(await fixture.simulator.ledger().callsPlaced == 0)
 
         let real = try await fixture.run(["--max-parallel", "4"])
@@ -87,7 +87,7 @@ extension RunEndToEndTests {
             script: FaultScript(outcomes: Self.all(numbers, .answered)))
         defer { Task { await fixture.simulator.shutdown() } }
         let running = try fixture.start(["--max-parallel", "1"])
-        try await Self.poll("the call is in progress") { try fixture.statuses() == ["in_progress"] }
+        try await Self.poll("the call is in progress") { try await fixture.statuses() == ["in_progress"] }
         kill(running.process.processIdentifier, SIGKILL)
         _ = await running.exit()
 
@@ -100,7 +100,7 @@ extension RunEndToEndTests {
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("not followed here"), "\(output.stdout)")
         #expect(await other.ledger().entries.isEmpty, "nothing was asked of the other API")
-        #expect(try fixture.statuses() == ["in_progress"])
+        #expect(try await fixture.statuses() == ["in_progress"])
     }
 
     /// The write after a successful POST fails (here a trigger refuses it, as a full disk or a long lock would):
@@ -130,7 +130,7 @@ extension RunEndToEndTests {
         try writable.close()
         let again = try await fixture.run([])
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(try fixture.statuses() == ["unknown"])
+        #expect(try await fixture.statuses() == ["unknown"])
         #expect(await fixture.simulator.ledger().callsPlaced == 1)
     }
 
@@ -143,7 +143,7 @@ extension RunEndToEndTests {
         defer { Task { await fixture.simulator.shutdown() } }
         let run = try await fixture.run(["--max-call-duration", "1s", "--max-parallel", "1"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-        let jobs = try fixture.jobs()
+        let jobs = try await fixture.jobs()
         #expect(jobs.map(\.status) == ["unknown", "unknown"])
         let ledger = await fixture.simulator.ledger()
         #expect(ledger.callsPlaced == 2, "both slots were freed in turn")

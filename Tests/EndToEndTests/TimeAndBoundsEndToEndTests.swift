@@ -32,7 +32,7 @@ struct TimeAndBoundsEndToEndTests {
         #expect(first.stdout.contains("following the calls in flight"), "\(first.stdout)")
         #expect(first.stdout.contains("run campaign run again to continue"), "\(first.stdout)")
         // Followed during the grace period: every call placed ended and is recorded; nothing left mid-call.
-        let afterStop = try fixture.jobs()
+        let afterStop = try await fixture.jobs()
         #expect(afterStop.allSatisfy { $0.status == "queued" || $0.status == "completed" }, "\(afterStop)")
         let placedAtStop = await fixture.simulator.ledger().callsPlaced
         #expect(afterStop.filter { $0.status == "completed" }.count == placedAtStop, "\(afterStop)")
@@ -42,7 +42,7 @@ struct TimeAndBoundsEndToEndTests {
         #expect(second.status == 0, "\(second.stderr)")
         let ledger = await fixture.simulator.ledger()
         for number in numbers { #expect(ledger.placedCalls(to: number).count == 1, "\(number)") }
-        #expect(try fixture.statuses() == Array(repeating: "completed", count: numbers.count))
+        #expect(try await fixture.statuses() == Array(repeating: "completed", count: numbers.count))
     }
 
     // MARK: - Zone names at import (item 13)
@@ -97,12 +97,12 @@ struct TimeAndBoundsEndToEndTests {
             numbers: numbers, callDuration: .fixed(.milliseconds(50)),
             script: FaultScript(outcomes: RunEndToEndTests.all(numbers, .answered)))
         defer { Task { await fixture.simulator.shutdown() } }
-        let before = try fixture.tableDump()
+        let before = try await fixture.tableDump()
         let refused = try await fixture.run(["--window", "00:00-24:00"])
         #expect(refused.status == 2, "\(refused.stdout)\n\(refused.stderr)")
         #expect(refused.stderr.contains("3 queued job(s) have no time zone"), "\(refused.stderr)")
         #expect(refused.stderr.contains("--timezone"), "\(refused.stderr)")
-        #expect(try fixture.tableDump() == before)
+        #expect(try await fixture.tableDump() == before)
         #expect(await fixture.simulator.ledger().callsPlaced == 0)
 
         // The run's --timezone names the zone for them: now it runs.
@@ -129,7 +129,7 @@ struct TimeAndBoundsEndToEndTests {
         let ledger = await fixture.simulator.ledger()
         #expect(ledger.placedCalls(to: numbers[0]).isEmpty)
         #expect(ledger.callsPlaced == 2)
-        let waiting = try #require(try fixture.jobsByPhone()[numbers[0]])
+        let waiting = try #require(try await fixture.jobsByPhone()[numbers[0]])
         #expect(waiting.status == "queued" && waiting.attempts == 0, "\(waiting)")
         #expect(run.stdout.contains("'Mars/Olympus'"), "\(run.stdout)")
         #expect(run.stdout.contains("unknown on this host"), "\(run.stdout)")
@@ -152,11 +152,11 @@ struct TimeAndBoundsEndToEndTests {
             script: FaultScript(outcomes: RunEndToEndTests.all(numbers, .answered)))
         defer { Task { await fixture.simulator.shutdown() } }
         fixture.folder.write("holidays.txt", "# holidays\n2026-12-25\n2026-12-32\n")
-        let before = try fixture.tableDump()
+        let before = try await fixture.tableDump()
         let run = try await fixture.run(flags + ["--timezone", "UTC"])
         #expect(run.status == 2, "\(flags): \(run.stdout)\n\(run.stderr)")
         #expect(run.stderr.contains(message), "\(flags): \(run.stderr)")
-        #expect(try fixture.tableDump() == before)
+        #expect(try await fixture.tableDump() == before)
         #expect(await fixture.simulator.ledger().callsPlaced == 0)
     }
 
@@ -172,7 +172,7 @@ struct TimeAndBoundsEndToEndTests {
         let run = try await fixture.run(["--skip-dates", dates, "--timezone", "UTC", "--no-wait"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(await fixture.simulator.ledger().callsPlaced == 0)
-        #expect(try fixture.statuses() == ["queued", "queued"])
+        #expect(try await fixture.statuses() == ["queued", "queued"])
     }
 
     // MARK: - Extreme values (item 24)
@@ -190,11 +190,11 @@ struct TimeAndBoundsEndToEndTests {
             numbers: numbers, callDuration: .fixed(.milliseconds(50)),
             script: FaultScript(outcomes: RunEndToEndTests.all(numbers, .busy)))
         defer { Task { await fixture.simulator.shutdown() } }
-        let before = try fixture.tableDump()
+        let before = try await fixture.tableDump()
         let run = try await fixture.run(flags + ["--no-wait"])
         #expect(run.status == 2, "\(flags): \(run.stdout)\n\(run.stderr)")
         #expect(run.stderr.contains("accepted"), "\(flags): \(run.stderr)")
-        #expect(try fixture.tableDump() == before)
+        #expect(try await fixture.tableDump() == before)
         #expect(await fixture.simulator.ledger().callsPlaced == 0)
     }
 

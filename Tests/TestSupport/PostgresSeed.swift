@@ -1,9 +1,9 @@
 import CampaignKit
 import Foundation
 
-/// A campaign written into a PostgreSQL test database with plain SQL: a test fixture for the run and resolve
-/// tests, standing in for `campaign import`, whose PostgreSQL path is built separately. The rows are what an
-/// import writes (one import, one queued job per number, in the numbers' order), nothing more.
+/// A campaign written into a PostgreSQL test database with plain SQL: a fixture for the store tests, which work
+/// below the binary (the end-to-end tests import with `campaign import`). The rows are what an import writes
+/// (one import, one queued job per number, in the numbers' order), nothing more.
 public enum PostgresSeed {
     /// Gives `database` the campaign schema (as `import` would, through the store's own migration) and a
     /// campaign `name` with one queued job per number; `timezone` is the campaign's default zone.

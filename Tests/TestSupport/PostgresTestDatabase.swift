@@ -70,6 +70,11 @@ public struct PostgresTestDatabase: Sendable {
         try await Self.strings(url, query)
     }
 
+    /// Every column of each row `query` returns, as text (cast each in the query), read as `strings` reads.
+    public func rows(_ query: String) async throws -> [[String?]] {
+        try await Self.withSession(url) { session in try await session.rows(query) }
+    }
+
     /// Runs one statement on the cluster's admin database (a database name cannot be a parameter, so the
     /// statements here take none).
     public static func admin(_ adminURL: String, _ statement: String) async throws {
@@ -117,10 +122,15 @@ public struct PostgresTestDatabase: Sendable {
         /// The first column of each row `query` returns, as text.
         @discardableResult
         public func strings(_ query: String) async throws -> [String?] {
-            var values: [String?] = []
+            try await rows(query).map { $0.first ?? nil }
+        }
+
+        /// Every column of each row `query` returns, as text.
+        public func rows(_ query: String) async throws -> [[String?]] {
+            var values: [[String?]] = []
             let rows = try await connection.query(PostgresQuery(unsafeSQL: query), logger: logger)
             for try await row in rows {
-                values.append(try row.first.map { try $0.decode(String?.self) } ?? nil)
+                values.append(try row.map { try $0.decode(String?.self) })
             }
             return values
         }

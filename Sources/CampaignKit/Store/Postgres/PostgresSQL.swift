@@ -8,7 +8,7 @@ struct PostgresSQL: Sendable {
 
     func execute(_ query: PostgresQuery) async throws(PostgresStoreError) {
         do {
-            try await connection.query(query, logger: PostgresCampaignDatabase.logger).consume()
+            try await send(query).consume()
         } catch {
             throw PostgresStoreError(error, location: location)
         }
@@ -18,9 +18,7 @@ struct PostgresSQL: Sendable {
     func values<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type) async throws(PostgresStoreError) -> [T] {
         do {
             var values: [T] = []
-            for try await value in try await connection.query(query, logger: PostgresCampaignDatabase.logger)
-                .decode(T.self)
-            {
+            for try await value in try await send(query).decode(T.self) {
                 values.append(value)
             }
             return values
@@ -35,9 +33,7 @@ struct PostgresSQL: Sendable {
     ) async throws(PostgresStoreError) -> [(repeat each Column)] {
         do {
             var rows: [(repeat each Column)] = []
-            for try await row in try await connection.query(query, logger: PostgresCampaignDatabase.logger)
-                .decode(types)
-            {
+            for try await row in try await send(query).decode(types) {
                 rows.append(row)
             }
             return rows
@@ -54,11 +50,20 @@ struct PostgresSQL: Sendable {
             try await execute("COMMIT")
             return result
         } catch {
-            // A session the server ended (or a lost connection) has rolled back already. A ROLLBACK sent on it
-            // was seen never to complete: a run whose write's session was terminated hung there for good.
+            // A lost connection has no transaction left to roll back, and nothing more may be sent on it (`send`).
             if !error.isConnectionLost { try? await execute("ROLLBACK") }
             throw error
         }
+    }
+
+    /// Sends `query`, unless the connection is closed: postgres-nio (1.33) never answers a query written to a
+    /// closed connection, so a ROLLBACK after the server ended the session (pg_terminate_backend, a restart) hung
+    /// `campaign run` for good, with no call started or followed again.
+    private func send(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        guard !connection.isClosed else {
+            throw PostgresStoreError.cannotConnect(location: location.redacted, reason: "the connection was closed")
+        }
+        return try await connection.query(query, logger: PostgresCampaignDatabase.logger)
     }
 }
 
