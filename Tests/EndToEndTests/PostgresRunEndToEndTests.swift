@@ -61,28 +61,8 @@ struct PostgresRunEndToEndTests {
     func connectionLostWhileClaiming() async throws {
         let numbers = RunEndToEndTests.numbers(3)
         try await Self.fixture(numbers, callDuration: .fixed(.milliseconds(800))).use { fixture in
-            let database = try #require(fixture.postgres)
-            let run = try await database.withSession { session in
-                // The row is locked the moment its call is seen in progress, by the statement that sees it: a
-                // query after the poll could come after the 800 ms call had ended and been recorded (seen in a
-                // full test run on a loaded machine), and then no claim would ever wait.
-                try await session.strings("BEGIN")
-                let run = try fixture.start(["--max-parallel", "1"])
-                try await RunEndToEndTests.poll("the first call is in progress, and its row is locked") {
-                    try await !session.strings("SELECT id::text FROM jobs WHERE status = 'in_progress' FOR UPDATE")
-                        .isEmpty
-                }
-                try await RunEndToEndTests.poll("a claim waits on the first job's row, and its session is ended") {
-                    try await database.strings(
-                        """
-                        SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock'
-                        """
-                    ).contains("true")
-                }
-                try await session.strings("ROLLBACK")
-                return run
-            }
+            let run = try await fixture.startAndEndSession(
+                ["--max-parallel", "1"], lockingTheJobIn: "in_progress", "a claim waits on the first job's row")
             let output = await run.exit()
             let printed = output.stdout + output.stderr
             #expect(output.status == 0, "\(printed)")
