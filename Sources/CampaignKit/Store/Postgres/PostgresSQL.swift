@@ -58,8 +58,9 @@ struct PostgresSQL: Sendable {
 
     /// Sends `query`, unless the connection is closed: postgres-nio (1.33) never answers a query written to a
     /// closed connection, so a ROLLBACK after the server ended the session (pg_terminate_backend, a restart) hung
-    /// `campaign run` for good, with no call started or followed again.
-    private func send(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+    /// `campaign run` for good, with no call started or followed again. Every query of the store goes through
+    /// here, the ones that stream their rows too.
+    func send(_ query: PostgresQuery) async throws -> PostgresRowSequence {
         guard !connection.isClosed else {
             throw PostgresStoreError.cannotConnect(location: location.redacted, reason: "the connection was closed")
         }

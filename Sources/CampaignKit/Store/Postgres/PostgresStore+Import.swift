@@ -90,9 +90,8 @@ extension PostgresStore: ImportStore {
         }
         var seen = SeenNumbers()
         do {
-            let existing = try await sql.connection.query(
-                "SELECT phone_e164, import_id, source_line FROM jobs WHERE campaign_id = \(campaign.id)",
-                logger: PostgresCampaignDatabase.logger)
+            let existing = try await sql.send(
+                "SELECT phone_e164, import_id, source_line FROM jobs WHERE campaign_id = \(campaign.id)")
             for try await (phone, importID, line) in existing.decode((String, Int64, Int64).self) {
                 if let key = ImportSession.key(phone) {
                     _ = seen.firstPlace(of: key, orInsert: ImportSession.place(importID: importID, line: Int(line)))

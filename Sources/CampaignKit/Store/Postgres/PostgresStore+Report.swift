@@ -258,10 +258,11 @@ public struct PostgresSnapshot: ReportReading {
     /// Runs `query` and calls `body` for each row as it arrives; `body`'s own errors pass through as they are.
     private func forEach(_ query: PostgresQuery, _ body: (PostgresRow) throws -> Void) async throws(StoreError) {
         do {
-            let rows = try await sql.connection.query(query, logger: PostgresCampaignDatabase.logger)
-            for try await row in rows { try body(row) }
+            for try await row in try await sql.send(query) { try body(row) }
         } catch let error as StoreError {
             throw error
+        } catch let error as PostgresStoreError {
+            throw .postgres(error)
         } catch let error as PSQLError {
             throw .postgres(PostgresStoreError(error, location: sql.location))
         } catch {
