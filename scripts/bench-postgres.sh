@@ -36,6 +36,7 @@ name="campaign_bench_$$"
 # For scripts/bench/simulator.sh: the binary, the scratch folder, the simulator's API key.
 BIN="$bin" WORK="$work" KEY=bench-key
 . scripts/bench/simulator.sh
+. scripts/bench/timing.sh
 # The admin URL with the bench database in place of its own (the path before any '?').
 db_url() { local base="${admin%%\?*}" query=""; [[ "$admin" == *\?* ]] && query="?${admin#*\?}"; echo "${base%/*}/$1$query"; }
 db="$(db_url "$name")"
@@ -56,7 +57,6 @@ You are Sam from Luigi's Trattoria, confirming a table for [party_size] for [nam
 If they cannot make it, offer another day. If you reach voicemail, leave a short message and a call-back number.
 PROMPT
 
-time_of() { local start end; start=$(date +%s.%N); "$@"; end=$(date +%s.%N); echo "$end - $start" | bc; }
 
 # The floor of the import: the CSV's bytes into a table with the jobs' columns, by the server's own COPY.
 psql -q "$floor" >/dev/null <<'SQL'
@@ -82,14 +82,6 @@ copy_out() {
         >/dev/null
 }
 campaign_csv() { "$bin" report --db "$db" --csv "$work/campaign.csv" >/dev/null; }
-best() {  # best of 3 runs
-    local best="" t
-    for _ in 1 2 3; do
-        t=$(time_of "$@")
-        if [[ -z "$best" ]] || (( $(echo "$t < $best" | bc) )); then best=$t; fi
-    done
-    echo "$best"
-}
 t_copy_out=$(best copy_out)
 t_report=$(best campaign_csv)
 lines=$(($(wc -l <"$work/psql.csv")))

@@ -9,6 +9,7 @@
 # the importer, not the report. Result columns are filled as a finished campaign has them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench/timing.sh
 rows="${1:-1000000}"
 command -v sqlite3 >/dev/null || { echo "bench-report: needs sqlite3 (apt-get install -y sqlite3)"; exit 1; }
 
@@ -50,18 +51,9 @@ SQL
 
 columns="row_csv, phone_e164, status, outcome, attempts, interaction_id, summary, recording_url, error, \
 last_attempt_at, completed_at"
-time_of() { local start end; start=$(date +%s.%N); "$@"; end=$(date +%s.%N); echo "$end - $start" | bc; }
 
 # Warm the page cache so neither side pays for the first read from disk.
 sqlite3 "$db" "SELECT COUNT(*) FROM jobs" >/dev/null
-best() {  # best of 3 runs
-    local best="" t
-    for _ in 1 2 3; do
-        t=$(time_of "$@")
-        if [[ -z "$best" ]] || (( $(echo "$t < $best" | bc) )); then best=$t; fi
-    done
-    echo "$best"
-}
 sqlite_csv() { sqlite3 -csv "$db" "SELECT $columns FROM jobs WHERE campaign_id = 1 ORDER BY id" >"$work/sqlite.csv"; }
 campaign_csv() { "$bin" report --db "$db" --csv "$work/campaign.csv" >/dev/null; }
 campaign_summary() { "$bin" report --db "$db" >/dev/null; }
