@@ -71,7 +71,9 @@ CREATE TABLE jobs (
     completed_at     text COLLATE "C",
     created_at       text COLLATE "C" NOT NULL,
     updated_at       text COLLATE "C" NOT NULL,
-    waiting_for      text COLLATE "C"
+    waiting_for      text COLLATE "C",
+    runner_id        bigint,
+    slot_until_ms    bigint
 );
 CREATE UNIQUE INDEX jobs_by_phone ON jobs (campaign_id, phone_e164);
 CREATE INDEX jobs_by_status ON jobs (campaign_id, status, next_attempt_at NULLS FIRST, id);
@@ -92,6 +94,7 @@ CREATE TABLE attempts (
     error           text COLLATE "C",
     raw_response    text COLLATE "C",
     api             text COLLATE "C",
+    runner_id       bigint,
     UNIQUE (job_id, attempt_number)
 );
 CREATE INDEX attempts_by_interaction ON attempts (interaction_id);
@@ -106,4 +109,26 @@ CREATE TABLE run_holder (
     id           bigint PRIMARY KEY CHECK (id = 1),
     holder       text COLLATE "C" NOT NULL,
     acquired_at  text COLLATE "C" NOT NULL
+);
+
+CREATE TABLE runners (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    campaign_id     bigint NOT NULL REFERENCES campaigns (id),
+    host            text COLLATE "C" NOT NULL,
+    pid             bigint NOT NULL,
+    state           text COLLATE "C" NOT NULL DEFAULT 'running'
+        CHECK (state IN ('running', 'stopped', 'dead')),
+    started_at      text COLLATE "C" NOT NULL,
+    lease_until_ms  bigint NOT NULL,
+    heartbeat_ms    bigint NOT NULL,
+    ended_reason    text COLLATE "C"
+);
+
+CREATE TABLE campaign_dispatch (
+    campaign_id       bigint PRIMARY KEY REFERENCES campaigns (id),
+    max_parallel      bigint NOT NULL,
+    rate_interval_ms  bigint,
+    next_start_ms     bigint,
+    paused_until_ms   bigint,
+    pause_reason      text COLLATE "C"
 );

@@ -61,9 +61,14 @@ CREATE TABLE jobs (
     completed_at     TEXT,
     created_at       TEXT    NOT NULL,
     updated_at       TEXT    NOT NULL,
-    waiting_for      TEXT               -- why a queued job's next_attempt_at is in the future: 'window' (its
+    waiting_for      TEXT,              -- why a queued job's next_attempt_at is in the future: 'window' (its
                                         -- calling window or an unknown zone) or 'cap' (per-number limits);
                                         -- NULL: a retry's delay, or nothing
+    runner_id        INTEGER,           -- PostgreSQL, several runners: the runner (runners.id) that owns the
+                                        -- job while it is dialing or in_progress; NULL: no one (an orphan
+                                        -- call to adopt). Always NULL on SQLite, which has one runner.
+    slot_until_ms    INTEGER            -- an unknown job's call may still be ringing: it counts against the
+                                        -- campaign's global limit until this database time (epoch ms)
 );
 -- A number is queued at most once per campaign. A named index rather than a table constraint, so
 -- that a large import can drop it and build it again in one sorted pass inside its transaction.
@@ -88,6 +93,7 @@ CREATE TABLE attempts (
     raw_response    TEXT,               -- the API's JSON as received, unknown fields included
     api             TEXT,               -- the API the call was placed with (base URL, or 'simulator'); NULL:
                                         -- placed before this was recorded. A call is only followed there.
+    runner_id       INTEGER,            -- PostgreSQL: the runner that placed it (runners.id); NULL on SQLite
     UNIQUE (job_id, attempt_number)
 );
 CREATE INDEX attempts_by_interaction ON attempts (interaction_id);
@@ -105,4 +111,33 @@ CREATE TABLE run_holder (
     id           INTEGER PRIMARY KEY CHECK (id = 1),
     holder       TEXT NOT NULL,         -- pid, host and start time of the run
     acquired_at  TEXT NOT NULL
+);
+
+-- Several runners on one PostgreSQL campaign (unused on SQLite, where the run lock keeps one runner). A
+-- runner's row is its lease: renewed in database time, and a runner that cannot renew stops claiming by
+-- itself before it expires. Any live runner reaps an expired one: its dialing jobs become unknown, its
+-- in_progress jobs are adopted and followed by their interaction id. Times ending in _ms are the database's
+-- clock (epoch milliseconds), so machines never compare their own clocks with each other.
+CREATE TABLE runners (
+    id              INTEGER PRIMARY KEY,
+    campaign_id     INTEGER NOT NULL REFERENCES campaigns (id),
+    host            TEXT    NOT NULL,
+    pid             INTEGER NOT NULL,
+    state           TEXT    NOT NULL DEFAULT 'running'
+        CHECK (state IN ('running', 'stopped', 'dead')),
+    started_at      TEXT    NOT NULL,
+    lease_until_ms  INTEGER NOT NULL,
+    heartbeat_ms    INTEGER NOT NULL,   -- the last renewal
+    ended_reason    TEXT                -- why it stopped or was reaped
+);
+
+-- One row per campaign run on PostgreSQL: the limits every runner shares, and the shared pause. Every claim
+-- locks it (FOR UPDATE) and counts the calls in flight under that lock, so the limit holds across machines.
+CREATE TABLE campaign_dispatch (
+    campaign_id       INTEGER PRIMARY KEY REFERENCES campaigns (id),
+    max_parallel      INTEGER NOT NULL,   -- calls in flight at most, across every runner
+    rate_interval_ms  INTEGER,            -- --rate: at least this long between two call starts; NULL: none
+    next_start_ms     INTEGER,            -- --rate: the next call may start at this database time
+    paused_until_ms   INTEGER,            -- a 429 paused every runner until this database time
+    pause_reason      TEXT
 );

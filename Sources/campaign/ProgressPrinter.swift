@@ -104,6 +104,9 @@ final class ProgressPrinter: Sendable {
                         + "(never redialled); a run with --api-url \(api) follows them")
             }
             return parts.joined(separator: "; ")
+        case .adopted(let calls):
+            return "following \(calls.count) call(s) placed by a runner that stopped (never redialled): jobs "
+                + calls.prefix(10).map { String($0.jobID) }.joined(separator: ", ") + (calls.count > 10 ? ", …" : "")
         case .rejected(let jobID, let phone, let message):
             return "job \(jobID) \(phone): rejected by the API: \(message)"
         case .unknown(let jobID, let phone, let reason):

@@ -23,11 +23,40 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The campaign (default: the only one in the database).")
     var campaign: String?
 
-    @Option(help: "Calls in flight at most.")
-    var maxParallel: Int = 5
+    @Option(
+        help: """
+            Calls in flight at most. (default: 5; on PostgreSQL the campaign's limit shared by all its runners, \
+            stored with the campaign: a runner started without it uses the stored one)
+            """)
+    var maxParallel: Int?
 
-    @Option(help: "Cap on how fast new calls start, e.g. 30/min.", transform: FlagValue.rate)
+    @Option(
+        help: "Cap on how fast new calls start, e.g. 30/min (on PostgreSQL shared by all runners, stored).",
+        transform: FlagValue.rate)
     var rate: RatePacer?
+
+    @Option(help: "PostgreSQL: calls in flight at most on this machine, within the campaign's --max-parallel.")
+    var localMaxParallel: Int?
+
+    @Flag(
+        help: """
+            PostgreSQL: change the campaign's stored --max-parallel/--rate although other runners work it \
+            (without it, a runner asking for other limits is refused while they do).
+            """)
+    var setLimits = false
+
+    @Option(
+        help: """
+            PostgreSQL: how long a job that became 'unknown' still counts against --max-parallel (its call may \
+            still be ringing), e.g. 5m. (default: 5m)
+            """,
+        transform: DurationArgument.parser("--unknown-hold", within: .zero ... .seconds(86_400)))
+    var unknownHold: DurationArgument = "5m"
+
+    @Option(
+        help: .hidden,
+        transform: DurationArgument.parser("--lease", within: .milliseconds(300) ... .seconds(600)))
+    var lease: DurationArgument = "15s"
 
     // Duration flags are read as the command line is parsed, so their help states the default itself.
     @Option(
@@ -135,7 +164,8 @@ struct RunCommand: AsyncParsableCommand {
     var allowInsecureHTTP = false
 
     func validate() throws {
-        guard maxParallel >= 1 else { throw ValidationError("--max-parallel must be at least 1") }
+        guard (maxParallel ?? 1) >= 1 else { throw ValidationError("--max-parallel must be at least 1") }
+        guard (localMaxParallel ?? 1) >= 1 else { throw ValidationError("--local-max-parallel must be at least 1") }
         guard (1...100).contains(maxAttempts) else {
             throw ValidationError("--max-attempts \(maxAttempts) is out of range; accepted: 1 to 100")
         }
@@ -144,20 +174,19 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let apiKey = try APIAccess.key(fromEnvironment: ProcessInfo.processInfo.environment["POKU_API_KEY"])
         if !simulate { _ = try APIAccess.baseURL(apiUrl, allowInsecureHTTP: allowInsecureHTTP) }
-        try FileDescriptorBudget.ensure(maxParallel: maxParallel, descriptorsPerCall: simulate ? 2 : 1)
+        try FileDescriptorBudget.ensure(maxParallel: poolSize(shared: nil), descriptorsPerCall: simulate ? 2 : 1)
         if apiKey == nil && !simulate {
             printError(
                 "error: no API key: set the environment variable POKU_API_KEY, or pass --simulate to rehearse "
                     + "the campaign against the built-in simulator")
             throw ExitStatus.usage
         }
-        let configuration = try makeConfiguration()
-        let calling = CallingClientSetup(
-            simulate: simulate, apiURL: apiUrl, allowInsecureHTTP: allowInsecureHTTP, apiKey: apiKey,
-            maxParallel: maxParallel, waitForCallEnd: waitForCallEnd,
-            simulation: PokuSimulator.Configuration(
-                seed: simulateSeed, callDuration: .uniform(mean: simulateCallDuration.value)))
-        try await withRunDatabase(configuration: configuration) { store, record in
+        try await withRunDatabase(configuration: try makeConfiguration()) { store, record, configuration in
+            let calling = CallingClientSetup(
+                simulate: simulate, apiURL: apiUrl, allowInsecureHTTP: allowInsecureHTTP, apiKey: apiKey,
+                maxParallel: configuration.maxParallel, waitForCallEnd: waitForCallEnd,
+                simulation: PokuSimulator.Configuration(
+                    seed: simulateSeed, callDuration: .uniform(mean: simulateCallDuration.value)))
             let result = try await RunDriver.execute(
                 store: store, campaign: record, calling: calling, configuration: configuration,
                 gracePeriod: gracePeriod.text)
@@ -169,15 +198,30 @@ struct RunCommand: AsyncParsableCommand {
     /// Runs `body` on the database the run works, held for as long as it runs: the campaign's own under its
     /// run lock, or with `--simulate` a locked temporary copy, removed afterwards.
     func withRunDatabase(
-        configuration: DispatchConfiguration, _ body: (any DispatchStore, CampaignRecord) async throws -> Void
+        configuration: DispatchConfiguration,
+        _ body: (any DispatchStore, CampaignRecord, DispatchConfiguration) async throws -> Void
     ) async throws {
         guard simulate else {
-            // The lock first: the database is not opened for work through a second name while another run works it.
-            try await CampaignDatabases.withOnlyRun(database.db) { store in
+            // SQLite: the lock first, so the database is not opened for work through a second name while another
+            // run works it. PostgreSQL: this run joins the campaign's runners.
+            try await CampaignDatabases.withRunner(database.db, settings: runnerSettings) { store in
                 let record = try await store.resolveCampaign(campaign)
                 try await RunZoneCheck.check(store: store, campaign: record, configuration: configuration)
+                var configuration = configuration
+                if let shared = try await store.joinAsRunner(campaign: record, now: Date()) {
+                    configuration.maxParallel = poolSize(shared: shared.maxParallel)
+                    configuration.rate = shared.rateInterval.map(RatePacer.init(interval:))
+                    try FileDescriptorBudget.ensure(
+                        maxParallel: configuration.maxParallel, descriptorsPerCall: simulate ? 2 : 1)
+                    print(
+                        "runner \(shared.runner) on \(store.displayName): the campaign's limit is "
+                            + "\(shared.maxParallel) call(s) in flight across all runners"
+                            + (shared.rateInterval.map { String(format: ", one start every %.3g s", $0) } ?? "")
+                            + "; this machine places at most \(configuration.maxParallel)")
+                    fflush(nil)
+                }
                 if configuration.pressure != nil { try await store.indexNumbersAcrossCampaigns() }
-                try await body(store, record)
+                try await body(store, record, configuration)
             }
             return
         }
@@ -201,7 +245,7 @@ struct RunCommand: AsyncParsableCommand {
             fflush(nil)
             try await withRunLock(store: copy) {
                 if configuration.pressure != nil { try copy.indexNumbersAcrossCampaigns() }
-                try await body(copy, record)
+                try await body(copy, record, configuration)
             }
         }
     }
@@ -209,10 +253,28 @@ struct RunCommand: AsyncParsableCommand {
     /// `--window` and `--skip-dates` as one window: skip dates alone close those dates and nothing else.
     var callingWindow: CallingWindow? { CallingWindow.combining(window, skipDates: skipDates) }
 
+    /// This machine's calls in flight at most: `--local-max-parallel` within the campaign's limit (`shared`, as
+    /// stored on PostgreSQL; else `--max-parallel`, default 5).
+    func poolSize(shared: Int?) -> Int {
+        let limit = shared ?? maxParallel ?? 5
+        return min(localMaxParallel ?? limit, limit)
+    }
+
+    /// What this run is as one of a PostgreSQL campaign's runners.
+    var runnerSettings: PostgresRunner.Settings {
+        var settings = PostgresRunner.Settings()
+        settings.lease = lease.value.seconds
+        settings.unknownHold = unknownHold.value.seconds
+        settings.maxParallel = maxParallel
+        settings.rateInterval = rate?.interval
+        settings.setLimits = setLimits
+        return settings
+    }
+
     /// The dispatcher's settings from the flags (their values were read and bounded as the command line was parsed).
     func makeConfiguration() throws -> DispatchConfiguration {
         var configuration = DispatchConfiguration(
-            maxParallel: maxParallel, pollInterval: pollInterval.value, waitForCallEnd: waitForCallEnd,
+            maxParallel: poolSize(shared: nil), pollInterval: pollInterval.value, waitForCallEnd: waitForCallEnd,
             retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: retryDelay.value, retryableOutcomes: retryOn),
             outcomeRules: try outcomeRules.map { path throws in try OutcomeRules(contentsOf: path) } ?? OutcomeRules(),
             window: callingWindow, defaultTimeZone: timezone, rate: rate, noWait: noWait,

@@ -20,11 +20,11 @@ struct PostgresSchemaTests {
     @Test("the schema file cuts into its CREATE statements, one per table and index")
     func statements() {
         let statements = SQLScript.statements(CampaignStore.postgresSchemaSQL)
-        #expect(statements.count == 9, "\(statements)")
+        #expect(statements.count == 11, "\(statements)")
         #expect(statements.allSatisfy { $0.hasPrefix("CREATE ") && !$0.hasSuffix(";") }, "\(statements)")
         #expect(
             PostgresMigrator.tableNames(statements) == [
-                "campaigns", "imports", "jobs", "attempts", "suppressed", "run_holder",
+                "campaigns", "imports", "jobs", "attempts", "suppressed", "run_holder", "runners", "campaign_dispatch",
             ])
     }
 
@@ -155,7 +155,7 @@ struct PostgresSchemaTests {
                 #expect(postgres.columns[table] == columns, "\(table)")
             }
             #expect(postgres.checks == sqlite.checks)
-            #expect(sqlite.checks.keys.sorted() == ["attempts.state", "jobs.status"])
+            #expect(sqlite.checks.keys.sorted() == ["attempts.state", "jobs.status", "runners.state"])
             #expect(postgres.indexes == sqlite.indexes)
             #expect(sqlite.indexes == ["jobs_by_phone", "jobs_by_status", "attempts_by_interaction"])
             // PostgreSQL sorts NULL last unless told; NULL next_attempt_at is "due now" and must come first.

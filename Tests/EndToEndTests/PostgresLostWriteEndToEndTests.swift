@@ -37,7 +37,7 @@ extension PostgresRunEndToEndTests {
     /// The POST is answered slowly; meanwhile the test locks the job's row (in the statement that sees it
     /// `dialing`), so the write of the placed call waits on it, and the test ends that write's session. The call
     /// is ringing and only the run knows its id.
-    @Test("a write lost right after a POST prints the interaction id and stops; the next run makes the job unknown")
+    @Test("a write lost right after a POST prints the interaction id and stops; the job is unknown, never redialled")
     func writeLostAfterPost() async throws {
         let numbers = RunEndToEndTests.numbers(1)
         let fixture = try await Fixture(
@@ -53,9 +53,10 @@ extension PostgresRunEndToEndTests {
             #expect(
                 (stopped.stdout + stopped.stderr).contains("a call WAS placed, interaction id \(id)"),
                 "\(stopped.stdout)\n\(stopped.stderr)")
-            #expect(try await fixture.statuses() == ["dialing"])
-
-            let next = try await fixture.run([])
+            // The runner's clean stop turned its `dialing` job unknown, naming itself; a run changes nothing of it.
+            let jobs = try await fixture.jobs()
+            #expect(jobs.map(\.status) == ["unknown"], "\(jobs)")
+            let next = try await fixture.run(["--unknown-hold", "0s"])
             #expect(try await fixture.statuses() == ["unknown"], "\(next.stdout)\n\(next.stderr)")
             #expect(await fixture.simulator.ledger().placedCalls(to: numbers[0]).count == 1, "never redialled")
         }

@@ -3,7 +3,7 @@ import Foundation
 /// Everything `campaign run` lets the user choose about how calls are placed and followed.
 public struct DispatchConfiguration: Sendable {
     /// Calls in flight at most (placed and not yet ended).
-    var maxParallel: Int
+    public var maxParallel: Int
     /// Wait between two status polls of one call; jittered by `pollJitter` so calls placed together
     /// do not poll together.
     var pollInterval: Duration
@@ -18,7 +18,7 @@ public struct DispatchConfiguration: Sendable {
     /// window, such a job is not called (never the machine's zone: a container's UTC is nobody's morning).
     public var defaultTimeZone: TimeZone?
     /// Cap on call starts; `nil`: as fast as slots free up.
-    var rate: RatePacer?
+    public var rate: RatePacer?
     /// Return instead of sleeping when only retries or windows are left to wait for.
     var noWait: Bool
     /// How long in-flight calls are still followed after a stop is asked for.

@@ -4,6 +4,8 @@ import Foundation
 public enum DispatchEvent: Sendable, Equatable {
     /// State left by an earlier run: `dialing` jobs now unknown, `in_progress` calls followed again.
     case recovered(Recovery)
+    /// Several runners: calls placed by a runner that stopped, now followed by this one (never redialled).
+    case adopted([FollowedCall])
     case placed(jobID: Int64, phone: String, attempt: Int)
     case ended(jobID: Int64, phone: String, outcome: String, disposition: EndDisposition)
     case rejected(jobID: Int64, phone: String, message: String)

@@ -23,6 +23,12 @@ public struct Claim: Sendable, Equatable {
     /// When the next queued job is due after the claim (`distantPast`: one is due now); `nil` when none is
     /// queued.
     var nextDue: Date?
+    /// Several runners (PostgreSQL): placed calls whose runner stopped, now this run's to follow by their
+    /// interactionId (never to redial). Each takes a slot of this run.
+    var adopted: [FollowedCall] = []
+    /// Several runners: other runners' work may make a job due that this run cannot see coming (a retry after
+    /// their call, an import, a freed shared slot): claim again by then. `nil`: nothing left anywhere.
+    var recheckAt: Date?
 }
 
 struct StartedJob: Sendable, Equatable {
@@ -55,13 +61,15 @@ public struct AttemptIntent: Sendable, Equatable {
     var previousUpdatedAt: String? = nil
     /// The job's `next_attempt_at` before the intent (a retry's due time), restored with it.
     var previousNextAttemptAt: String? = nil
+    /// PostgreSQL: the job's `runner_id` before the intent (the runner of its previous attempt), restored with it.
+    var previousRunnerID: Int64? = nil
 
     var attempt: AttemptRef { AttemptRef(jobID: jobID, attemptID: attemptID, attemptNumber: attemptNumber) }
 }
 
 /// A placed call being followed by its interactionId.
 public struct FollowedCall: Sendable, Equatable {
-    var jobID: Int64
+    public internal(set) var jobID: Int64
     var attemptID: Int64
     var attemptNumber: Int
     var phone: String

@@ -32,6 +32,14 @@ public protocol DispatchStore: CampaignCatalog {
     /// Readies the store for per-number limits (`--max-calls-per-number`, `--min-gap`): their claims look a
     /// number up across campaigns.
     func indexNumbersAcrossCampaigns() async throws(StoreError)
+
+    /// Whether this run may send a POST for a job it claimed: false once a runner among several no longer knows
+    /// its lease to be held (the POST is not sent and the intent is undone). Always true for a lone run.
+    var mayPlaceCalls: Bool { get }
+}
+
+extension DispatchStore {
+    public var mayPlaceCalls: Bool { true }
 }
 
 extension CampaignStore: DispatchStore {}

@@ -109,6 +109,9 @@ public final class Dispatcher: Sendable {
         let (job, intent) = (started.job, started.intent)
         var request = job.request
         if configuration.waitForCallEnd { request.waitForCallEnd = true }
+        // Several runners: a runner frozen between its claim and here (a machine asleep, a SIGSTOP) may have been
+        // reaped meanwhile and its job made `unknown`; it sends nothing once its lease is not known to be held.
+        guard store.mayPlaceCalls else { return .notSentUnfenced(started) }
         let postedAt = clock.now()
         let placed: PlacedCall
         do {

@@ -79,7 +79,7 @@ public struct DurationParseError: Error, Sendable, Equatable, CustomStringConver
 
 extension Duration {
     /// The duration in seconds as a `Double`, for date arithmetic.
-    var seconds: Double {
+    public var seconds: Double {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }

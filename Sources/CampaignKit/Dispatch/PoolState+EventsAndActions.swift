@@ -17,6 +17,9 @@ extension PoolState {
         case placedNotRecorded(StartedJob, interactionID: String, problem: PlacedProblem)
         /// A POST failed: what the client said, at that time.
         case placeFailed(StartedJob, CallingError)
+        /// The POST was not sent: the store no longer vouches that this run owns the job (a runner whose lease
+        /// was not renewed for half a lease). Its intent is undone, as if never claimed.
+        case notSentUnfenced(StartedJob)
         /// A followed call ended; its end is recorded with the next claim.
         case callEnded(CallEnd, phone: String)
         /// A followed call's result cannot be learnt (unknown to the API, or past `--max-call-duration`).

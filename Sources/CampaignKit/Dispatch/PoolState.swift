@@ -31,6 +31,11 @@ struct PoolState {
     private var signalledSinceClaim = false
     /// When the earliest queued job is due, as the last short claim saw it (`nil`: nothing queued).
     private var nextDue: Date?
+    /// Several runners: when to claim again though nothing this run knows of is due (`Claim.recheckAt`).
+    private var recheckAt: Date?
+    /// Several runners: the wait last announced (`sleeping`), so a runner looking again every few seconds does
+    /// not say it again each time.
+    private var announcedSleep: Date?
     /// Results waiting to be recorded, by the next claim, in its transaction.
     var pending: [PendingResult] = []
     var health = APIHealth()
@@ -107,6 +112,12 @@ struct PoolState {
                 )
                 actions += fail(.store(error), now: now)
             }
+        case .notSentUnfenced(let started):
+            pending.append(
+                PendingResult(
+                    AttemptResult(.undone(started.intent), at: now), phone: started.job.phone,
+                    what: "handed back, not placed: this runner's lease was not renewed in time"))
+            actions += slotFreed(ended: false)
         case .placeFailed(let started, let error):
             actions += placementFailed(started, error: error, now: now)
         case .callEnded(let end, let phone):
@@ -195,6 +206,14 @@ struct PoolState {
                 actions.append(.emit(.outsideWindow(jobID: job.id, phone: job.phone, until: postponed.until)))
             }
         }
+        if !claim.adopted.isEmpty {
+            // Calls a stopped runner placed: followed here (never redialled), each in a slot of this run.
+            inFlight += claim.adopted.count
+            actions.append(.emit(.adopted(claim.adopted)))
+            actions += claim.adopted.map { .follow($0) }
+        }
+        // --no-wait does not wait for other runners either.
+        recheckAt = configuration.noWait ? nil : claim.recheckAt
         var allowed = 0
         if !stopping, let gate = startGate(now: now), gate <= now {
             // An open breaker lets one probe through.
@@ -215,7 +234,7 @@ struct PoolState {
             actions.append(.place(started))
         }
         if stopping { return allowed }
-        if claim.started.count < limit && handedBack.isEmpty && !signalledSinceClaim {
+        if claim.started.count + claim.adopted.count < limit && handedBack.isEmpty && !signalledSinceClaim {
             mayBeDue = false
             nextDue = claim.nextDue
         } else {
@@ -267,7 +286,7 @@ struct PoolState {
             actions.append(launchClaim(limit: mayStart ? claimLimit() : 0))
         }
         let idle = inFlight == 0 && !claimInFlight && pending.isEmpty
-        if idle && !mayBeDue && nextDue == nil { return actions + finish(.finished) }
+        if idle && !mayBeDue && nextDue == nil && recheckAt == nil { return actions + finish(.finished) }
         if idle, let deadline = configuration.deadline, now >= deadline {
             return actions + finish(.pastDeadline(deadline))
         }
@@ -286,6 +305,7 @@ struct PoolState {
             } else if let nextDue {
                 wake = max(nextDue, gate)
             }
+            if !mayBeDue, let recheckAt { wake = max(min(wake ?? recheckAt, recheckAt), gate) }
         }
         if let storeRetry, !claimInFlight { wake = min(wake ?? storeRetry, storeRetry) }
         if let deadline = configuration.deadline, let later = wake, later > deadline {
@@ -294,7 +314,16 @@ struct PoolState {
         }
         if idle, !mayBeDue, let wake, let nextDue, nextDue >= wake, nextDue > now {
             if configuration.noWait { return actions + finish(.waiting(until: wake)) }
-            actions.append(.emit(.sleeping(until: wake)))
+            if let recheckAt {
+                // One of several runners: it wakes to look again every few seconds; a real wait is said once.
+                let until = max(nextDue, gate ?? nextDue)
+                if until > recheckAt, announcedSleep != until {
+                    announcedSleep = until
+                    actions.append(.emit(.sleeping(until: until)))
+                }
+            } else {
+                actions.append(.emit(.sleeping(until: wake)))
+            }
         }
         if let wake, !armedTimers.contains(where: { $0 <= wake }) {
             armedTimers.insert(wake)

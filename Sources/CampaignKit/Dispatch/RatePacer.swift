@@ -8,6 +8,11 @@ public struct RatePacer: Sendable, Equatable {
         self.callsPerMinute = callsPerMinute
     }
 
+    /// One call start every `interval` seconds (a campaign's shared rate, as stored).
+    public init(interval: TimeInterval) {
+        self.init(callsPerMinute: 60 / interval)
+    }
+
     /// Reads `N/min`, `N/s` or `N/h` (a bare `N` is per minute).
     public init(parsing text: String) throws(RatePacerError) {
         let parts = text.trimmingCharacters(in: .whitespaces).lowercased().split(separator: "/")
@@ -30,7 +35,7 @@ public struct RatePacer: Sendable, Equatable {
     static let accepted: ClosedRange<Double> = (1.0 / 60)...60_000
 
     /// The gap between two call starts.
-    var interval: TimeInterval { 60 / callsPerMinute }
+    public var interval: TimeInterval { 60 / callsPerMinute }
 
     /// The earliest instant the next call may start, given the previous start.
     func nextStart(after previousStart: Date?, now: Date) -> Date {

@@ -3,6 +3,8 @@ public struct CampaignProgress: Sendable, Equatable {
     var name: String
     var createdAt: String?
     var counts: JobCounts
+    /// PostgreSQL: the runners working it now.
+    var runners: [LiveRunner] = []
 }
 
 /// The words `campaign list` prints: a table a person scans.
@@ -22,13 +24,17 @@ public enum CampaignListText {
         }
         var widths = [Int](repeating: 0, count: header.count)
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        return rows.map { row in
+        let table = rows.map { row in
             row.enumerated().map { index, cell in
                 index == 0 || index == row.count - 1
                     ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
                     : cell.leftPadded(to: widths[index])
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }.joined(separator: "\n")
+        let runners = campaigns.filter { !$0.runners.isEmpty }.map { campaign in
+            "\nrunners of \(campaign.name):" + campaign.runners.map { "\n  " + $0.line }.joined()
+        }
+        return table + runners.joined(separator: "\n")
     }
 }
 

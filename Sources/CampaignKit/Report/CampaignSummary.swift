@@ -16,6 +16,8 @@ public struct CampaignSummary: Sendable, Equatable, Codable {
     var unknown: ReviewList
     var review: ReviewList
     var estimatedCost: CreditEstimate
+    /// PostgreSQL: the runners working the campaign at the moment of the report; absent when there are none.
+    var runners: [LiveRunner]?
 
     /// Calls still to be placed.
     struct Scheduled: Sendable, Equatable, Codable {
@@ -85,5 +87,7 @@ public struct CampaignSummary: Sendable, Equatable, Codable {
             total: totals.flagged,
             jobs: totals.flagged == 0 ? [] : try await report.reviewJobs(unknown: false, limit: limit))
         estimatedCost = CreditEstimate(try await report.callMinutes())
+        let runners = try await report.liveRunners()
+        self.runners = runners.isEmpty ? nil : runners
     }
 }

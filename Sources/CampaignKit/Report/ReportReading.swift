@@ -30,4 +30,10 @@ public protocol ReportReading {
     func forEachJob(_ body: (JobRecord) throws -> Void) async throws(StoreError)
     /// Every job, in import order, with the results columns as raw bytes.
     func forEachResultRow(_ body: (ResultRow) throws -> Void) async throws(StoreError)
+    /// The runners working the campaign now (PostgreSQL); none on SQLite, where a run holds the file's lock.
+    func liveRunners() async throws(StoreError) -> [LiveRunner]
+}
+
+extension ReportReading {
+    public func liveRunners() async throws(StoreError) -> [LiveRunner] { [] }
 }

@@ -62,6 +62,10 @@ public enum SummaryText {
                 lines.append("                 campaign run\(dbFlag)\(campaignFlag) places them")
             }
         }
+        if let runners = summary.runners, !runners.isEmpty {
+            lines.append("runners          \(runners.count) working it now")
+            lines += runners.map { "                 " + $0.line }
+        }
         let cost = summary.estimatedCost
         lines.append(
             "estimated cost   ~\(cost.credits) credits (~$\(String(format: "%.2f", cost.usd))) for \(cost.calls) "

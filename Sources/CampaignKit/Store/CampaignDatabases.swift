@@ -19,6 +19,35 @@ public enum CampaignDatabases {
         }
     }
 
+    /// Runs `body` as `campaign run` on the database `name` names: on SQLite as its only run (`withOnlyRun`); on
+    /// PostgreSQL as one of the campaign's runners (`PostgresRunner`: it joins when the run calls
+    /// `joinAsRunner`, its lease is renewed meanwhile, and when `body` ends it stops cleanly, handing its calls in
+    /// flight to the other runners).
+    public static func withRunner<T: Sendable>(
+        _ name: String, settings: PostgresRunner.Settings, _ body: (any RunnableStore) async throws -> T
+    ) async throws -> T {
+        guard
+            case .postgres(let location) = try DatabaseLocation(
+                parsing: name, environment: ProcessInfo.processInfo.environment)
+        else { return try await withOnlyRun(name, body) }
+        return try await PostgresCampaignDatabase.with(location, mustExist: true) { database in
+            let runner = PostgresRunner(settings: settings, location: location)
+            let store = PostgresStore(database: database, runner: runner)
+            return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+                group.addTask { await runner.heartbeat() }
+                defer { group.cancelAll() }
+                do {
+                    let result = try await body(store)
+                    await store.stopRunner(reason: "finished")
+                    return result
+                } catch {
+                    await store.stopRunner(reason: "stopped before the campaign was done")
+                    throw error
+                }
+            }
+        }
+    }
+
     /// Runs `body` as the only run of the database `name` names (`campaign run`, `resolve`), with this process
     /// recorded as the holder: a second is refused, naming the holder. On SQLite the lock is the database
     /// file's own `flock` (`RunLock`), taken before the database is opened for work; on PostgreSQL a session

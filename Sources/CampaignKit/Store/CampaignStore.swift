@@ -85,6 +85,36 @@ public final class CampaignStore: Sendable {
                 try db.execute(sql: "ALTER TABLE jobs ADD COLUMN waiting_for TEXT")
             }
         }
+        // Several runners on PostgreSQL: the same tables and columns here, unused, so the two dialects stay one schema.
+        migrator.registerMigration("v4-runners") { db in
+            for (table, column) in [("jobs", "runner_id"), ("jobs", "slot_until_ms"), ("attempts", "runner_id")]
+            where try !db.columns(in: table).contains(where: { $0.name == column }) {
+                try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) INTEGER")
+            }
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS runners (
+                        id              INTEGER PRIMARY KEY,
+                        campaign_id     INTEGER NOT NULL REFERENCES campaigns (id),
+                        host            TEXT    NOT NULL,
+                        pid             INTEGER NOT NULL,
+                        state           TEXT    NOT NULL DEFAULT 'running'
+                            CHECK (state IN ('running', 'stopped', 'dead')),
+                        started_at      TEXT    NOT NULL,
+                        lease_until_ms  INTEGER NOT NULL,
+                        heartbeat_ms    INTEGER NOT NULL,
+                        ended_reason    TEXT
+                    );
+                    CREATE TABLE IF NOT EXISTS campaign_dispatch (
+                        campaign_id       INTEGER PRIMARY KEY REFERENCES campaigns (id),
+                        max_parallel      INTEGER NOT NULL,
+                        rate_interval_ms  INTEGER,
+                        next_start_ms     INTEGER,
+                        paused_until_ms   INTEGER,
+                        pause_reason      TEXT
+                    );
+                    """)
+        }
         return migrator
     }
 

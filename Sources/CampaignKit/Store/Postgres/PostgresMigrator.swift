@@ -14,9 +14,40 @@ enum PostgresMigrator {
     /// The step names, in order: the same as SQLite's, so one name means one schema in both dialects.
     static var steps: [String] { CampaignStore.migrationSteps }
 
-    /// The SQL of each step after the first schema, for a database made before it: none yet. A schema change adds
-    /// a step to SQLite's migrator and its SQL here, and updates both schema files, in one commit.
-    static let upgrades: [String: [String]] = [:]
+    /// The SQL of each step after the first schema, for a database made before it. A schema change adds a step to
+    /// SQLite's migrator and its SQL here, and updates both schema files, in one commit. Each ALTER TABLE adds a
+    /// column without a default: no table rewrite, so a large campaign migrates at once.
+    static let upgrades: [String: [String]] = [
+        "v4-runners": [
+            "ALTER TABLE jobs ADD COLUMN runner_id bigint",
+            "ALTER TABLE jobs ADD COLUMN slot_until_ms bigint",
+            "ALTER TABLE attempts ADD COLUMN runner_id bigint",
+            """
+            CREATE TABLE runners (
+                id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                campaign_id     bigint NOT NULL REFERENCES campaigns (id),
+                host            text COLLATE "C" NOT NULL,
+                pid             bigint NOT NULL,
+                state           text COLLATE "C" NOT NULL DEFAULT 'running'
+                    CHECK (state IN ('running', 'stopped', 'dead')),
+                started_at      text COLLATE "C" NOT NULL,
+                lease_until_ms  bigint NOT NULL,
+                heartbeat_ms    bigint NOT NULL,
+                ended_reason    text COLLATE "C"
+            )
+            """,
+            """
+            CREATE TABLE campaign_dispatch (
+                campaign_id       bigint PRIMARY KEY REFERENCES campaigns (id),
+                max_parallel      bigint NOT NULL,
+                rate_interval_ms  bigint,
+                next_start_ms     bigint,
+                paused_until_ms   bigint,
+                pause_reason      text COLLATE "C"
+            )
+            """,
+        ]
+    ]
 
     static let migrationsTable = """
         CREATE TABLE schema_migrations (

@@ -11,6 +11,7 @@ extension PostgresStore {
         var previousLastAttemptAt: String?
         var previousUpdatedAt: String
         var previousNextAttemptAt: String?
+        var previousRunnerID: Int64?
     }
 
     /// Locks up to `limit` queued jobs due at `stamp` (nil: whatever their due time), oldest due first; with
@@ -23,7 +24,7 @@ extension PostgresStore {
             """
             SELECT j.id, j.phone_e164, j.attempts, j.prompt, j.language, j.voice, j.from_number, j.transfer_to,
                 j.timezone, j.last_attempt_at, j.updated_at, j.next_attempt_at,
-                EXISTS (SELECT 1 FROM suppressed s WHERE s.phone_e164 = j.phone_e164)
+                EXISTS (SELECT 1 FROM suppressed s WHERE s.phone_e164 = j.phone_e164), j.runner_id
             FROM jobs j
             WHERE j.campaign_id = \(campaign.id) AND j.status = 'queued'
               AND (\(stamp)::text IS NULL OR j.next_attempt_at IS NULL OR j.next_attempt_at <= \(stamp))
@@ -33,7 +34,7 @@ extension PostgresStore {
             """,
             as: (
                 Int64, String, Int64, String, String?, String?, String?, String?, String?, String?, String, String?,
-                Bool
+                Bool, Int64?
             ).self)
         let defaults = campaign.defaults
         return rows.map { row in
@@ -44,7 +45,7 @@ extension PostgresStore {
                 id: row.0, phone: row.1, attempts: Int(row.2), request: request, timeZone: row.8 ?? defaults.timezone)
             return LockedJob(
                 job: job, suppressed: row.12, previousLastAttemptAt: row.9, previousUpdatedAt: row.10,
-                previousNextAttemptAt: row.11)
+                previousNextAttemptAt: row.11, previousRunnerID: row.13)
         }
     }
 
@@ -85,22 +86,22 @@ extension PostgresStore {
     /// lock, so `MAX(attempt_number)` reads every attempt committed before it (one derived in the locking
     /// statement could read an older snapshot and repeat a number).
     static func writeIntents(
-        _ sql: PostgresSQL, _ jobs: [LockedJob], api: String?, stamp: String
+        _ sql: PostgresSQL, _ jobs: [LockedJob], api: String?, stamp: String, owner: RunnerOwner?
     ) async throws(PostgresStoreError) -> [AttemptIntent] {
         guard !jobs.isEmpty else { return [] }
         let ids = jobs.map(\.job.id)
         let attempts = try await sql.rows(
             """
-            INSERT INTO attempts (job_id, attempt_number, state, started_at, api)
+            INSERT INTO attempts (job_id, attempt_number, state, started_at, api, runner_id)
             SELECT t.job, (SELECT COALESCE(MAX(a.attempt_number), 0) + 1 FROM attempts a WHERE a.job_id = t.job),
-                'dialing', \(stamp), \(api)
+                'dialing', \(stamp), \(api), \(owner?.runner)
             FROM unnest(\(ids)::bigint[]) WITH ORDINALITY AS t(job, n) ORDER BY t.n
             RETURNING job_id, id
             """, as: (Int64, Int64).self)
         let counts = try await sql.rows(
             """
             UPDATE jobs SET status = 'dialing', attempts = attempts + 1, last_attempt_at = \(stamp),
-                next_attempt_at = NULL, waiting_for = NULL, updated_at = \(stamp)
+                next_attempt_at = NULL, waiting_for = NULL, updated_at = \(stamp), runner_id = \(owner?.runner)
             WHERE id = ANY(\(ids)) AND status = 'queued'
             RETURNING id, attempts
             """, as: (Int64, Int64).self)
@@ -119,7 +120,7 @@ extension PostgresStore {
                 AttemptIntent(
                     jobID: locked.job.id, attemptID: attemptID, attemptNumber: Int(count),
                     previousLastAttemptAt: locked.previousLastAttemptAt, previousUpdatedAt: locked.previousUpdatedAt,
-                    previousNextAttemptAt: locked.previousNextAttemptAt))
+                    previousNextAttemptAt: locked.previousNextAttemptAt, previousRunnerID: locked.previousRunnerID))
         }
         return intents
     }

@@ -2,12 +2,14 @@ import Foundation
 import PostgresNIO
 
 /// `campaign run` on PostgreSQL: recovery, the claim and the job counts, statement for statement the
-/// behaviour of `CampaignStore+Dispatch.swift`. One runner per campaign database (`PostgresRunLock`); every
+/// behaviour of `CampaignStore+Dispatch.swift`; several runners share a campaign (`PostgresStore+Runners.swift`).
+/// Without a runner (tests, tools) one run per campaign database (`PostgresRunLock`); every
 /// claim first checks, inside its transaction, that this process still holds that lock.
 extension PostgresStore: DispatchStore {
     public func recoverAtStart(campaign: CampaignRecord, api: String?, now: Date) async throws(StoreError)
         -> Recovery
     {
+        if let runner { return try await recoverAsRunner(runner, campaign: campaign, api: api, now: now) }
         let stamp = Timestamp.string(now)
         return try await withSQL { sql throws(PostgresStoreError) in
             try await sql.transaction { () async throws(PostgresStoreError) -> Recovery in
@@ -90,50 +92,67 @@ extension PostgresStore: DispatchStore {
         campaign: CampaignRecord, api: String?, now: Date, limit: Int, admission: (any ClaimAdmission)?,
         pressure: ContactPressure?, recordingFirst results: [AttemptResult]
     ) async throws(StoreError) -> Claim {
+        if let runner {
+            return try await claimAsRunner(
+                runner, campaign: campaign, api: api, now: now, limit: limit,
+                admission: admission, pressure: pressure, recordingFirst: results)
+        }
         let stamp = Timestamp.string(now)
         return try await withSQL { sql throws(PostgresStoreError) in
             try await sql.transaction { () async throws(PostgresStoreError) -> Claim in
                 try await runLock?.check(sql)
                 var claim = Claim()
-                for result in results { claim.recorded.append(try await Self.record(result, sql)) }
-                while claim.started.count < limit {
-                    let candidates = try await Self.lockDueJobs(
-                        sql, campaign: campaign, stamp: stamp, limit: limit - claim.started.count)
-                    if candidates.isEmpty { break }
-                    var suppressed: [Int64] = []
-                    var postponed: [PostponedJob] = []
-                    var starting: [LockedJob] = []
-                    for candidate in candidates {
-                        if candidate.suppressed {
-                            suppressed.append(candidate.job.id)
-                            continue
-                        }
-                        let job = candidate.job
-                        var wait = admission?.until(job).flatMap { $0 > now ? PostponedJob(job: job, until: $0) : nil }
-                        if let pressure,
-                            let until = pressure.until(
-                                starts: try await Self.callStarts(
-                                    sql, phone: job.phone, since: now - pressure.lookBack.seconds),
-                                now: now),
-                            until >= wait?.until ?? now
-                        {
-                            wait = PostponedJob(job: job, until: until, reason: .contactPressure)
-                        }
-                        if let wait {
-                            postponed.append(wait)
-                        } else {
-                            starting.append(candidate)
-                        }
-                    }
-                    try await Self.suppress(sql, jobIDs: suppressed, stamp: stamp)
-                    try await Self.postpone(sql, postponed, stamp: stamp)
-                    claim.postponed += postponed
-                    let intents = try await Self.writeIntents(sql, starting, api: api, stamp: stamp)
-                    claim.started += zip(starting, intents).map { StartedJob(job: $0.job, intent: $1) }
-                }
+                for result in results { claim.recorded.append(try await Self.record(result, sql, owner: nil)) }
+                try await Self.takeDueJobs(
+                    sql, into: &claim, campaign: campaign, api: api, now: now, limit: limit, admission: admission,
+                    pressure: pressure, owner: nil)
                 claim.nextDue = try await Self.nextQueuedTime(sql, campaign: campaign)
                 return claim
             }
+        }
+    }
+
+    /// The claim's core, in the caller's transaction: up to `limit` due jobs locked, judged in Swift
+    /// (suppression, window, per-number limits) and their intents written (owned by `owner`, if a runner's).
+    static func takeDueJobs(
+        _ sql: PostgresSQL, into claim: inout Claim, campaign: CampaignRecord, api: String?, now: Date, limit: Int,
+        admission: (any ClaimAdmission)?, pressure: ContactPressure?, owner: RunnerOwner?
+    ) async throws(PostgresStoreError) {
+        let stamp = Timestamp.string(now)
+        let wanted = claim.started.count + limit
+        while claim.started.count < wanted {
+            let candidates = try await lockDueJobs(
+                sql, campaign: campaign, stamp: stamp, limit: wanted - claim.started.count)
+            if candidates.isEmpty { break }
+            var suppressed: [Int64] = []
+            var postponed: [PostponedJob] = []
+            var starting: [LockedJob] = []
+            for candidate in candidates {
+                if candidate.suppressed {
+                    suppressed.append(candidate.job.id)
+                    continue
+                }
+                let job = candidate.job
+                var wait = admission?.until(job).flatMap { $0 > now ? PostponedJob(job: job, until: $0) : nil }
+                if let pressure,
+                    let until = pressure.until(
+                        starts: try await callStarts(sql, phone: job.phone, since: now - pressure.lookBack.seconds),
+                        now: now),
+                    until >= wait?.until ?? now
+                {
+                    wait = PostponedJob(job: job, until: until, reason: .contactPressure)
+                }
+                if let wait {
+                    postponed.append(wait)
+                } else {
+                    starting.append(candidate)
+                }
+            }
+            try await suppress(sql, jobIDs: suppressed, stamp: stamp)
+            try await postpone(sql, postponed, stamp: stamp)
+            claim.postponed += postponed
+            let intents = try await writeIntents(sql, starting, api: api, stamp: stamp, owner: owner)
+            claim.started += zip(starting, intents).map { StartedJob(job: $0.job, intent: $1) }
         }
     }
 
@@ -181,7 +200,7 @@ extension PostgresStore: DispatchStore {
             try await sql.transaction { () async throws(PostgresStoreError) -> AttemptIntent? in
                 let locked = try await Self.lockDueJobs(sql, campaign: campaign, stamp: nil, limit: 1, jobID: jobID)
                 guard let job = locked.first else { return nil }
-                return try await Self.writeIntents(sql, [job], api: api, stamp: stamp).first
+                return try await Self.writeIntents(sql, [job], api: api, stamp: stamp, owner: nil).first
             }
         }
         guard let intent else { throw .database(DispatchStoreError.jobNotQueued(jobID: jobID)) }

@@ -10,8 +10,12 @@ extension PostgresStore {
         let stamp = Timestamp.string(now)
         return try await withSQL { sql throws(PostgresStoreError) in
             try await sql.transaction { () async throws(PostgresStoreError) -> GuardedWrite in
-                try await Self.recordPlaced(
-                    sql, intent.attempt, interactionID: interactionID, rawJSON: rawJSON, stamp: stamp)
+                let write = try await Self.recordPlaced(
+                    sql, intent.attempt, interactionID: interactionID, rawJSON: rawJSON, stamp: stamp, owner: owner)
+                if write == .stale, owner != nil {
+                    try await Self.recordLateAnswer(sql, intent.attempt, interactionID: interactionID, stamp: stamp)
+                }
+                return write
             }
         }
     }
@@ -20,7 +24,7 @@ extension PostgresStore {
         try await withSQL { sql throws(PostgresStoreError) in
             try await sql.transaction { () async throws(PostgresStoreError) -> [GuardedWrite] in
                 var written: [GuardedWrite] = []
-                for result in results { written.append(try await Self.record(result, sql)) }
+                for result in results { written.append(try await Self.record(result, sql, owner: owner)) }
                 return written
             }
         }
@@ -28,13 +32,13 @@ extension PostgresStore {
 
     static func recordPlaced(
         _ sql: PostgresSQL, _ attempt: AttemptRef, interactionID: String, rawJSON: String?, stamp: String,
-        insideSavepoint: Bool = false
+        owner: RunnerOwner?, insideSavepoint: Bool = false
     ) async throws(PostgresStoreError) -> GuardedWrite {
         try await compareAndSet(
             sql, insideSavepoint: insideSavepoint,
             job: """
                 UPDATE jobs SET status = 'in_progress', interaction_id = \(interactionID), updated_at = \(stamp)
-                WHERE \(job: attempt, in: .dialing)
+                WHERE \(job: attempt, in: .dialing, owner: owner)
                 """,
             attempt: """
                 UPDATE attempts SET state = 'placed', interaction_id = \(interactionID), http_status = 200,
@@ -44,18 +48,20 @@ extension PostgresStore {
     }
 
     /// The one place an attempt's result is written on PostgreSQL, inside the caller's transaction.
-    static func record(_ result: AttemptResult, _ sql: PostgresSQL) async throws(PostgresStoreError) -> GuardedWrite {
+    static func record(
+        _ result: AttemptResult, _ sql: PostgresSQL, owner: RunnerOwner?
+    ) async throws(PostgresStoreError) -> GuardedWrite {
         let stamp = Timestamp.string(result.at)
         switch result.kind {
         case .ended(let end):
-            return try await record(end, sql, stamp: stamp)
+            return try await record(end, sql, stamp: stamp, owner: owner)
         case .rejected(let intent, let httpStatus, let message):
             let error = "rejected by the API (\(httpStatus)): \(message)"
             return try await compareAndSet(
                 sql,
                 job: """
                     UPDATE jobs SET status = 'failed', error = \(error), completed_at = \(stamp), updated_at = \(stamp)
-                    WHERE \(job: intent.attempt, in: .dialing)
+                    WHERE \(job: intent.attempt, in: .dialing, owner: owner)
                     """,
                 attempt: """
                     UPDATE attempts SET state = 'rejected', ended_at = \(stamp), http_status = \(httpStatus),
@@ -69,8 +75,8 @@ extension PostgresStore {
                 sql,
                 job: """
                     UPDATE jobs SET status = 'unknown', error = \(error), review_reason = \(review),
-                        updated_at = \(stamp)
-                    WHERE \(job: intent.attempt, in: .dialing)
+                        updated_at = \(stamp), slot_until_ms = \(unescaped: PostgresRunner.nowMS) + \(owner?.holdMS)
+                    WHERE \(job: intent.attempt, in: .dialing, owner: owner)
                     """,
                 attempt: """
                     UPDATE attempts SET state = 'unknown', ended_at = \(stamp), http_status = \(httpStatus),
@@ -78,13 +84,23 @@ extension PostgresStore {
                     WHERE \(attempt: intent.attempt, in: .dialing)
                     """)
         case .notPlaced(let intent, let httpStatus, let reason, let retryAt):
+            if owner != nil, httpStatus == 429, let retryAt {
+                // Every runner of the campaign pauses with this one: the 429 was about the account, not the job.
+                try await sql.execute(
+                    """
+                    UPDATE campaign_dispatch
+                    SET paused_until_ms = GREATEST(COALESCE(paused_until_ms, 0), \(Int64((retryAt.timeIntervalSince1970 * 1000).rounded()))),
+                        pause_reason = \(reason)
+                    WHERE campaign_id = (SELECT campaign_id FROM jobs WHERE id = \(intent.jobID))
+                    """)
+            }
             // SQLite's scalar MAX(attempts - 1, 0) is GREATEST here.
             return try await compareAndSet(
                 sql,
                 job: """
                     UPDATE jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0),
                         next_attempt_at = \(retryAt.map(Timestamp.string)), updated_at = \(stamp)
-                    WHERE \(job: intent.attempt, in: .dialing)
+                    WHERE \(job: intent.attempt, in: .dialing, owner: owner)
                     """,
                 attempt: """
                     UPDATE attempts SET state = 'not_placed', ended_at = \(stamp), http_status = \(httpStatus),
@@ -98,8 +114,9 @@ extension PostgresStore {
                     UPDATE jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0),
                         last_attempt_at = \(intent.previousLastAttemptAt),
                         next_attempt_at = \(intent.previousNextAttemptAt),
-                        updated_at = COALESCE(\(intent.previousUpdatedAt), updated_at)
-                    WHERE \(job: intent.attempt, in: .dialing)
+                        updated_at = COALESCE(\(intent.previousUpdatedAt), updated_at),
+                        runner_id = \(intent.previousRunnerID)
+                    WHERE \(job: intent.attempt, in: .dialing, owner: owner)
                     """,
                 attempt: "DELETE FROM attempts WHERE \(attempt: intent.attempt, in: .dialing)")
         case .needsReview(let call, let httpStatus, let reason):
@@ -108,7 +125,7 @@ extension PostgresStore {
                 job: """
                     UPDATE jobs SET status = 'unknown', review_reason = \(reason), error = \(reason),
                         updated_at = \(stamp)
-                    WHERE \(job: call.attempt, in: .inProgress)
+                    WHERE \(job: call.attempt, in: .inProgress, owner: owner)
                     """,
                 attempt: """
                     UPDATE attempts SET state = 'unknown', ended_at = \(stamp), http_status = \(httpStatus),
@@ -120,15 +137,15 @@ extension PostgresStore {
 
     /// A call ended: the POST's answer first when it came only now (`waitForCallEnd`), then the end, both or
     /// neither (one savepoint around them, as SQLite's `inSavepoint`).
-    static func record(_ end: CallEnd, _ sql: PostgresSQL, stamp: String) async throws(PostgresStoreError)
-        -> GuardedWrite
-    {
+    static func record(
+        _ end: CallEnd, _ sql: PostgresSQL, stamp: String, owner: RunnerOwner?
+    ) async throws(PostgresStoreError) -> GuardedWrite {
         let attempt = AttemptRef(jobID: end.jobID, attemptID: end.attemptID, attemptNumber: end.attemptNumber)
         return try await savepoint(sql, name: "call_end") { () async throws(PostgresStoreError) -> GuardedWrite in
             if let placed = end.placed {
                 let outcome = try await recordPlaced(
                     sql, attempt, interactionID: placed.interactionID, rawJSON: placed.rawJSON, stamp: stamp,
-                    insideSavepoint: true)
+                    owner: owner, insideSavepoint: true)
                 guard outcome == .applied else { return outcome }
             }
             let (status, nextAttempt, completedAt, error) = end.disposition.jobColumns(stamp: stamp)
@@ -140,7 +157,7 @@ extension PostgresStore {
                         summary = \(result.summary), recording_url = \(result.recordingURL),
                         next_attempt_at = \(nextAttempt), completed_at = \(completedAt), error = \(error),
                         updated_at = \(stamp)
-                    WHERE \(job: attempt, in: .inProgress)
+                    WHERE \(job: attempt, in: .inProgress, owner: owner)
                     """,
                 attempt: """
                     UPDATE attempts SET state = 'ended', ended_at = \(stamp), outcome = \(result.outcome),
@@ -189,6 +206,28 @@ extension PostgresStore {
         return outcome
     }
 
+    /// A POST answered after this runner lost the job (reaped while the call was being placed: the job is
+    /// `unknown`): the call's interaction id is kept on the attempt and the job, so a person resolving it sees
+    /// that the call was made. The job stays `unknown`; nothing is redialled.
+    static func recordLateAnswer(
+        _ sql: PostgresSQL, _ attempt: AttemptRef, interactionID: String, stamp: String
+    ) async throws(PostgresStoreError) {
+        let note = "; the call was placed after all (interaction \(interactionID)), by a runner that had lost the job"
+        let changed = try await sql.changes(
+            """
+            UPDATE attempts SET interaction_id = \(interactionID)
+            WHERE id = \(attempt.attemptID) AND job_id = \(attempt.jobID) AND state = 'unknown' AND interaction_id IS NULL
+            """)
+        guard changed == 1 else { return }
+        try await sql.execute(
+            """
+            UPDATE jobs SET interaction_id = COALESCE(interaction_id, \(interactionID)),
+                review_reason = COALESCE(review_reason, '') || \(note), updated_at = \(stamp)
+            WHERE id = \(attempt.jobID) AND status = 'unknown'
+              AND (SELECT MAX(id) FROM attempts WHERE job_id = jobs.id) = \(attempt.attemptID)
+            """)
+    }
+
     /// The person asked not to be called again: their number goes on the do-not-call list and every queued job
     /// for it, in every campaign, becomes `suppressed`, in the commit that records the call's end.
     static func honourOptOut(_ sql: PostgresSQL, end: CallEnd, stamp: String) async throws(PostgresStoreError) {
@@ -222,7 +261,13 @@ extension PostgresSQL {
 extension PostgresQuery.StringInterpolation {
     /// The job side of every guarded write: still in `status`, on the attempt count the writer knows, and its
     /// latest attempt row is the writer's (ids only grow: the schema's identity is ALWAYS).
-    mutating func appendInterpolation(job attempt: AttemptRef, in status: JobStatus) {
+    mutating func appendInterpolation(job attempt: AttemptRef, in status: JobStatus, owner: PostgresStore.RunnerOwner?)
+    {
+        if let owner {
+            appendLiteral("runner_id = ")
+            appendInterpolation(owner.runner)
+            appendLiteral(" AND ")
+        }
         appendLiteral("id = ")
         appendInterpolation(attempt.jobID)
         appendLiteral(" AND status = ")

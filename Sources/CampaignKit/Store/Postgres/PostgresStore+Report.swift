@@ -62,6 +62,12 @@ public struct PostgresSnapshot: ReportReading {
         do { return try await body() } catch { throw .postgres(error) }
     }
 
+    public func liveRunners() async throws(StoreError) -> [LiveRunner] {
+        try await query { () async throws(PostgresStoreError) in
+            try await PostgresRunner.live(sql, campaign: campaign.id)
+        }
+    }
+
     /// What `jobCounts` and `jobTotals` read, from the one scan the first of them makes.
     private let jobFigures = JobFigures()
 
@@ -299,22 +305,30 @@ extension PostgresStore: ReportStore {
 
     /// Every campaign with its creation time and its jobs by status, oldest first, of one snapshot.
     public func campaignProgress() async throws(StoreError) -> [CampaignProgress] {
-        let (campaigns, counts) = try await withSQL { sql throws(PostgresStoreError) in
+        let (campaigns, counts, running) = try await withSQL { sql throws(PostgresStoreError) in
             try await sql.snapshot { () throws(PostgresStoreError) in
                 (
                     try await sql.rows(
                         "SELECT id, name, created_at FROM campaigns ORDER BY id", as: (Int64, String, String).self),
                     try await sql.rows(
                         "SELECT campaign_id, status, COUNT(*) FROM jobs GROUP BY campaign_id, status",
-                        as: (Int64, String, Int64).self)
+                        as: (Int64, String, Int64).self),
+                    try await sql.values(
+                        "SELECT DISTINCT campaign_id FROM runners WHERE state = 'running' ORDER BY 1", as: Int64.self)
                 )
             }
         }
         var byCampaign: [Int64: [(String, Int64)]] = [:]
         for (id, status, count) in counts { byCampaign[id, default: []].append((status, count)) }
-        return try campaigns.map { (id, name, createdAt) throws(StoreError) in
+        var progress = try campaigns.map { (id, name, createdAt) throws(StoreError) in
             CampaignProgress(name: name, createdAt: createdAt, counts: try Self.jobCounts(byCampaign[id] ?? []))
         }
+        for (index, campaign) in campaigns.enumerated() where running.contains(campaign.0) {
+            progress[index].runners = try await withSQL { sql throws(PostgresStoreError) in
+                try await PostgresRunner.live(sql, campaign: campaign.0)
+            }
+        }
+        return progress
     }
 
     /// Counts by status from `(status, count)` rows; a status this binary does not know is an error, not a guess.

@@ -6,12 +6,28 @@ import PostgresNIO
 /// as on SQLite; the SQL lives in this type's files (`PostgresStore+*.swift`) and nowhere else.
 public final class PostgresStore: Sendable {
     let database: PostgresCampaignDatabase
-    /// The run lock this store's claims check (`campaign run`, `resolve`); nil for the other verbs.
+    /// The run lock this store's claims check (`resolve`); nil for the other verbs.
     let runLock: PostgresRunLock?
+    /// `campaign run`: this process as one of the campaign's runners (its lease, its fence); nil for the other
+    /// verbs.
+    let runner: PostgresRunner?
 
-    init(database: PostgresCampaignDatabase, runLock: PostgresRunLock? = nil) {
+    init(database: PostgresCampaignDatabase, runLock: PostgresRunLock? = nil, runner: PostgresRunner? = nil) {
         self.database = database
         self.runLock = runLock
+        self.runner = runner
+    }
+
+    /// Who every guarded write of this store is made for: a runner's writes also need the job to be its own.
+    struct RunnerOwner: Sendable {
+        var runner: Int64
+        /// How long a job this runner turns `unknown` still holds a slot of the global limit (ms).
+        var holdMS: Int64
+    }
+
+    var owner: RunnerOwner? {
+        guard let runner, let id = runner.id else { return nil }
+        return RunnerOwner(runner: id, holdMS: runner.holdMilliseconds)
     }
 
     /// The redacted URL: a password never appears.

@@ -19,6 +19,9 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
     case server(location: String, reason: String)
     /// The connection holding this run's lock (`PostgresRunLock`) is gone, and the lock with it.
     case runLockLost(location: String)
+    /// Another runner reaped this one: its lease expired (the machine froze, or lost the database for longer than
+    /// a lease). Its jobs were handed on; it may start no call again.
+    case runnerReaped(location: String)
 
     /// The connection failed or was lost, so the same statement may well succeed on another one: a run waits
     /// and tries again, starting no call meanwhile. A lost run lock never is: another run may hold it now.
@@ -54,6 +57,11 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
             return "the connection holding this run's lock on \(location) was lost, and the lock with it: no call "
                 + "starts from now on (another run may take the database); calls in flight are followed; run "
                 + "campaign run again once the database answers"
+        case .runnerReaped(let location):
+            return "this runner's lease on \(location) expired (the machine was frozen or cut off from the database "
+                + "for longer than a lease) and another runner took over its jobs: it starts no call from now on; "
+                + "calls it was placing are unknown, calls in flight are followed by the other runners; run "
+                + "campaign run again to rejoin"
         }
     }
 }

@@ -1,0 +1,245 @@
+import Foundation
+import PostgresNIO
+
+/// `campaign run` as one of several runners of a campaign on PostgreSQL: its start (registration, reaping,
+/// recovery) and its claim, which adds to the one-runner claim the fence (the lease renewed, or nothing kept),
+/// adoption of orphaned calls, and the campaign's shared limit, rate and pause read under the dispatch row's
+/// lock. docs/ARCHITECTURE.md, "Several runners".
+extension PostgresStore {
+    public var mayPlaceCalls: Bool { runner?.holdsLease ?? true }
+
+    public func joinAsRunner(campaign: CampaignRecord, now: Date) async throws(StoreError) -> SharedLimits? {
+        guard let runner else { return nil }
+        if let limits = runner.limits { return limits }
+        do {
+            return try await runner.register(campaign: campaign, now: now)
+        } catch {
+            throw .postgres(error)
+        }
+    }
+
+    /// A clean stop of this store's runner (see `PostgresRunner.stop`); a failure is left to the lease, which
+    /// expires, and the reaper, which does the same.
+    func stopRunner(reason: String) async {
+        guard let runner else { return }
+        // A connection the server ended (the reason the run stops, perhaps) is handed out once more by the pool and
+        // refused at once: the next one is new.
+        for _ in 0..<3 {
+            do {
+                try await runner.stop(now: Date(), reason: reason)
+                break
+            } catch {
+                continue
+            }
+        }
+        await runner.close()
+    }
+
+    /// Registers `runner`, reaps runners whose lease expired, and brings the campaign to a state this runner can
+    /// start from. Unlike a lone run it touches only what no live runner owns: queued jobs whose number was
+    /// suppressed since, and `dialing` jobs without an owner (left by a run before runners existed). Orphaned
+    /// `in_progress` calls are adopted by claims, as slots allow.
+    func recoverAsRunner(
+        _ runner: PostgresRunner, campaign: CampaignRecord, api: String?, now: Date
+    ) async throws(StoreError) -> Recovery {
+        let stamp = Timestamp.string(now)
+        if runner.id == nil { _ = try await joinAsRunner(campaign: campaign, now: now) }
+        return try await withSQL { sql throws(PostgresStoreError) -> Recovery in
+            let reaped = try await PostgresRunner.reap(
+                sql, campaign: campaign.id, hold: runner.holdMilliseconds, now: now)
+            return try await sql.transaction { () async throws(PostgresStoreError) -> Recovery in
+                try await sql.execute(
+                    """
+                    UPDATE jobs SET status = 'suppressed', updated_at = \(stamp)
+                    WHERE campaign_id = \(campaign.id) AND status = 'queued'
+                      AND phone_e164 IN (SELECT phone_e164 FROM suppressed)
+                    """)
+                let reason = "the run stopped while this call was being placed; a call may have been made"
+                let review = "check whether the call reached the person, then campaign resolve"
+                let ownerless = try await sql.values(
+                    """
+                    UPDATE jobs SET status = 'unknown', error = \(reason), review_reason = \(review),
+                        updated_at = \(stamp), slot_until_ms = \(unescaped: PostgresRunner.nowMS) + \(runner.holdMilliseconds)
+                    WHERE campaign_id = \(campaign.id) AND status = 'dialing' AND runner_id IS NULL
+                    RETURNING id
+                    """, as: Int64.self)
+                if !ownerless.isEmpty {
+                    try await sql.execute(
+                        """
+                        UPDATE attempts SET state = 'unknown', ended_at = \(stamp), error = \(reason)
+                        WHERE job_id = ANY(\(ownerless)) AND state = 'dialing'
+                        """)
+                }
+                let elsewhere = try await sql.rows(
+                    """
+                    SELECT a.api, COUNT(*) FROM jobs j JOIN attempts a
+                        ON a.id = (SELECT MAX(id) FROM attempts WHERE job_id = j.id)
+                    WHERE j.campaign_id = \(campaign.id) AND j.status = 'in_progress' AND j.runner_id IS NULL
+                      AND a.api IS NOT NULL AND a.api IS DISTINCT FROM \(api)
+                    GROUP BY a.api
+                    """, as: (String, Int64).self)
+                return Recovery(
+                    unknownJobIDs: (reaped + ownerless).sorted(), inProgress: [],
+                    placedElsewhere: Dictionary(elsewhere.map { ($0.0, Int($0.1)) }, uniquingKeysWith: +))
+            }
+        }
+    }
+
+    /// One claim of a runner, in one transaction, in a fixed lock order (own runner row, own jobs, orphans,
+    /// the dispatch row, queued jobs), which rules out deadlocks with the reaper and with other claims:
+    /// 1. the fence: its lease renewed, or (reaped) the claim fails and nothing is kept;
+    /// 2. `results` recorded, each a compare-and-set that also needs the job to be this runner's;
+    /// 3. orphaned `in_progress` calls adopted, as this run's free slots allow;
+    /// 4. the campaign's dispatch row locked, the calls in flight across every runner counted under that lock
+    ///    (jobs `dialing`, `in_progress`, or `unknown` still holding a slot), and the shared pause and rate read;
+    /// 5. as many due jobs as the shared limit leaves, claimed as a lone run claims them.
+    /// A runner whose lease renewal has not been acknowledged for half a lease takes nothing (steps 3 and 5).
+    func claimAsRunner(
+        _ runner: PostgresRunner, campaign: CampaignRecord, api: String?, now: Date, limit: Int,
+        admission: (any ClaimAdmission)?, pressure: ContactPressure?, recordingFirst results: [AttemptResult]
+    ) async throws(StoreError) -> Claim {
+        let mayTake = runner.holdsLease
+        let owner = self.owner
+        return try await withSQL { sql throws(PostgresStoreError) in
+            try await sql.transaction { () async throws(PostgresStoreError) -> Claim in
+                // A runner frozen mid-claim (SIGSTOP, a machine asleep) would hold the dispatch row, and every
+                // other runner's claims with it: the server ends such a transaction after a few seconds idle.
+                try await sql.execute("SET LOCAL idle_in_transaction_session_timeout = '5s'")
+                try await runner.fence(sql)
+                var claim = Claim()
+                for result in results { claim.recorded.append(try await Self.record(result, sql, owner: owner)) }
+                var free = mayTake ? limit : 0
+                if free > 0, let owner {
+                    claim.adopted = try await Self.adopt(
+                        sql, campaign: campaign, api: api, owner: owner, limit: free, now: now)
+                    free -= claim.adopted.count
+                }
+                let lock = runner.settings.lockDispatchRow ? "FOR UPDATE" : ""
+                let dispatch = try await sql.rows(
+                    """
+                    SELECT max_parallel, rate_interval_ms, next_start_ms, paused_until_ms,
+                        \(unescaped: PostgresRunner.nowMS)
+                    FROM campaign_dispatch WHERE campaign_id = \(campaign.id) \(unescaped: lock)
+                    """, as: (Int64, Int64?, Int64?, Int64?, Int64).self)
+                guard let (maxParallel, rate, nextStart, pausedUntil, dbNow) = dispatch.first else {
+                    throw .server(location: sql.location.redacted, reason: "the campaign's dispatch row is missing")
+                }
+                let inFlight = try await Self.callsInFlight(sql, campaign: campaign, owner: owner)
+                var heldUntil: Int64? = nil
+                var take = min(free, max(0, Int(maxParallel - inFlight.all)))
+                if take < free { heldUntil = dbNow + 1000 }
+                if let pausedUntil, pausedUntil > dbNow {
+                    take = 0
+                    heldUntil = pausedUntil
+                }
+                if let rate {
+                    if let nextStart, nextStart > dbNow {
+                        take = 0
+                        heldUntil = max(heldUntil ?? nextStart, nextStart)
+                    } else {
+                        take = min(take, 1)
+                    }
+                }
+                if take > 0 {
+                    try await Self.takeDueJobs(
+                        sql, into: &claim, campaign: campaign, api: api, now: now, limit: take, admission: admission,
+                        pressure: pressure, owner: owner)
+                }
+                if let rate, !claim.started.isEmpty {
+                    try await sql.execute(
+                        """
+                        UPDATE campaign_dispatch SET next_start_ms = \(unescaped: PostgresRunner.nowMS) + \(rate)
+                        WHERE campaign_id = \(campaign.id)
+                        """)
+                }
+                // Times of the database's clock, as this machine's: the two are within the tolerance checked at
+                // registration.
+                let local = { (ms: Int64) in now.addingTimeInterval(Double(ms - dbNow) / 1000) }
+                claim.nextDue = try await Self.nextQueuedTime(sql, campaign: campaign)
+                if let heldUntil, free > 0, let due = claim.nextDue, due <= now {
+                    // Due jobs the shared limit, pause or rate kept back: not before then.
+                    claim.nextDue = local(heldUntil)
+                }
+                let othersWorking = inFlight.active - inFlight.mine > 0
+                if claim.nextDue != nil || othersWorking || inFlight.orphans > 0 || !mayTake {
+                    claim.recheckAt = now.addingTimeInterval(Self.recheckInterval)
+                }
+                return claim
+            }
+        }
+    }
+
+    /// How often a runner with free slots claims again though nothing it knows of is due: other runners' retries,
+    /// imports and freed shared slots reach it within this.
+    static let recheckInterval: TimeInterval = 2
+
+    /// The calls in flight of `campaign` across every runner: `all` counts against the shared limit (jobs
+    /// `dialing` or `in_progress`, and `unknown` ones still holding a slot), `mine` are this claim's runner's
+    /// before it, `active` those `dialing` or `in_progress` of every runner, `orphans` wait for a runner to adopt
+    /// them.
+    static func callsInFlight(
+        _ sql: PostgresSQL, campaign: CampaignRecord, owner: RunnerOwner? = nil
+    ) async throws(PostgresStoreError) -> (all: Int64, mine: Int64, active: Int64, orphans: Int64) {
+        let rows = try await sql.rows(
+            """
+            SELECT COUNT(*),
+                COUNT(*) FILTER (WHERE status <> 'unknown'),
+                COUNT(*) FILTER (WHERE status <> 'unknown' AND runner_id = \(owner?.runner)),
+                COUNT(*) FILTER (WHERE status = 'in_progress' AND runner_id IS NULL)
+            FROM jobs
+            WHERE campaign_id = \(campaign.id)
+              AND (status IN ('dialing', 'in_progress')
+                   OR (status = 'unknown' AND slot_until_ms > \(unescaped: PostgresRunner.nowMS)))
+            """, as: (Int64, Int64, Int64, Int64).self)
+        guard let (all, active, mine, orphans) = rows.first else { return (0, 0, 0, 0) }
+        return (all, mine, active, orphans)
+    }
+
+    /// Takes up to `limit` placed calls without an owner (their runner stopped or was reaped) made through `api`,
+    /// as this runner's to follow. `SKIP LOCKED` and the owner re-checked once the row is locked: of runners racing
+    /// for one call, exactly one adopts it. A call whose latest attempt has no interaction id to follow becomes
+    /// `unknown`.
+    static func adopt(
+        _ sql: PostgresSQL, campaign: CampaignRecord, api: String?, owner: RunnerOwner, limit: Int, now: Date
+    ) async throws(PostgresStoreError) -> [FollowedCall] {
+        let ids = try await sql.values(
+            """
+            UPDATE jobs SET runner_id = \(owner.runner)
+            WHERE id IN (
+                SELECT j.id FROM jobs j
+                WHERE j.campaign_id = \(campaign.id) AND j.status = 'in_progress' AND j.runner_id IS NULL
+                  AND (SELECT a.api FROM attempts a WHERE a.id = (SELECT MAX(id) FROM attempts WHERE job_id = j.id))
+                      IS NOT DISTINCT FROM \(api)
+                ORDER BY j.id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
+              AND status = 'in_progress' AND runner_id IS NULL
+            RETURNING id
+            """, as: Int64.self)
+        guard !ids.isEmpty else { return [] }
+        let rows = try await sql.rows(
+            """
+            SELECT j.id, a.id, j.attempts, j.phone_e164, a.interaction_id, a.started_at, a.state
+            FROM jobs j JOIN attempts a ON a.id = (SELECT MAX(id) FROM attempts WHERE job_id = j.id)
+            WHERE j.id = ANY(\(ids)) ORDER BY j.id
+            """, as: (Int64, Int64, Int64, String, String?, String, String).self)
+        var following: [FollowedCall] = []
+        let stamp = Timestamp.string(now)
+        for (jobID, attemptID, attempts, phone, call, startedAt, state) in rows {
+            guard AttemptState(rawValue: state) == .placed, let call else {
+                let reason = "in progress, but its latest attempt has no interaction id to follow"
+                let review = "check whether the call reached the person, then campaign resolve"
+                try await sql.execute(
+                    """
+                    UPDATE jobs SET status = 'unknown', error = \(reason), review_reason = \(review),
+                        updated_at = \(stamp)
+                    WHERE id = \(jobID) AND status = 'in_progress' AND runner_id = \(owner.runner)
+                    """)
+                continue
+            }
+            following.append(
+                FollowedCall(
+                    jobID: jobID, attemptID: attemptID, attemptNumber: Int(attempts), phone: phone,
+                    interactionID: call, startedAt: Timestamp.date(startedAt) ?? now))
+        }
+        return following
+    }
+}
