@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# Benchmark: several `campaign run` processes working one campaign on PostgreSQL, against one runner on SQLite (the
+# peer) measured in the same run, as ratios; then how fast a dead runner's calls are taken over by another.
+#   1. For each global limit (RUNNERS_CASES, slots:calls, default 50:3000 and 500:20000): `campaign run` against
+#      `campaign simulator` (calls of 0.5 s, `--wait-for-call-end --max-attempts 1`, as scripts/bench-postgres.sh
+#      runs it), one runner on SQLite, then 1, 2 and 4 runners (RUNNERS) on one PostgreSQL database: a fresh database
+#      per case with the same contacts, every runner started at once with the same --max-parallel (the campaign's
+#      global limit), the case over when the last one exits. Slot utilisation = sum of call time / (slots x wall
+#      time): call time from the simulator's ledger (each placed call's `callSeconds`), wall time from the first
+#      runner's start to the last one's exit. Goal: PostgreSQL (any number of runners) / SQLite >= 0.95.
+#      placed/s = calls placed (ledger) / that wall time. CPU = user + system seconds of all the runners together.
+#      Checked from the ledger: every number placed exactly once (no number placed twice, none left out), and never
+#      more calls in progress at once than the limit (the simulator's maxConcurrentCalls); from the database: no
+#      job left unfinished, and each runner's share of the attempts.
+#   2. Failover: 2 runners at limit 50 with `--lease 3s`, calls of 5 s followed by polling (`--poll-interval
+#      200ms`, no --wait-for-call-end), FAILOVER_CALLS contacts. Once the 50 slots are full, the runner with the most
+#      calls in flight is killed with SIGKILL (its session's liveness lock goes at once) and, in a second run,
+#      frozen with SIGSTOP (its lease decides; it is let go with SIGCONT afterwards). Measured: seconds from the
+#      signal until its row is `dead` (reaped), and until the other runner owns every one of its calls (no job
+#      `dialing` or `in_progress` left with its runner_id, none `in_progress` without an owner). Goal: under twice
+#      the lease (6 s). Then the runners finish the campaign; the ledger must show no number placed twice, at most
+#      50 calls at once.
+#   3. A table of the figures.
+#
+#   scripts/bench-runners.sh                      # all of it: about 8 minutes on 2 busy cores
+#   RUNNERS_CASES=50:600 RUNNERS="1 2" FAILOVER="" scripts/bench-runners.sh      # a quick look
+#   FAILOVER=KILL RUNNERS_CASES="" scripts/bench-runners.sh                      # the SIGKILL failover alone
+#
+# Needs psql, python3 and curl, and the test cluster (started here with scripts/test-postgres.sh start) or any
+# server named by CAMPAIGN_BENCH_POSTGRES (an admin URL: the script creates and drops its own databases on it).
+# The release build is /work/.build-rel (BENCH_SCRATCH to change it), built here only when its binary is missing;
+# CAMPAIGN_BINARY=path takes that binary instead and builds nothing. BENCH_DIR=folder keeps the logs and ledgers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+command -v psql >/dev/null || { echo "bench-runners: needs psql (scripts/setup.sh installs it)"; exit 1; }
+cases="${RUNNERS_CASES-50:3000 500:20000}"
+runner_counts="${RUNNERS:-1 2 4}"
+failovers="${FAILOVER-KILL STOP}"
+failover_calls="${FAILOVER_CALLS:-150}"
+if [[ -n "${CAMPAIGN_BENCH_POSTGRES:-}" ]]; then
+    admin="$CAMPAIGN_BENCH_POSTGRES"
+else
+    scripts/test-postgres.sh start >/dev/null
+    admin="$(scripts/test-postgres.sh url)"
+fi
+
+scratch="${BENCH_SCRATCH:-/work/.build-rel}"
+if [[ -n "${CAMPAIGN_BINARY:-}" ]]; then
+    bin="$CAMPAIGN_BINARY"
+else
+    bin="$(swift build -c release --build-path "$scratch" --show-bin-path 2>/dev/null)/campaign"
+    if [[ ! -x "$bin" ]]; then
+        echo "building the release binary in $scratch (several minutes)..."
+        swift build -c release --product campaign --build-path "$scratch" >/dev/null 2>&1
+    fi
+    # Built only when missing: say so when the checkout has changed since.
+    if [[ -n "$(find Sources Package.swift -newer "$bin" -print -quit)" ]]; then
+        echo "bench-runners: note: $bin is older than some sources (rebuild: swift build -c release --build-path $scratch)"
+    fi
+fi
+[[ -x "$bin" ]] || { echo "bench-runners: no binary at $bin" >&2; exit 1; }
+
+work="${BENCH_DIR:-$(mktemp -d)}"
+mkdir -p "$work"
+name="campaign_runners_$$"
+# For scripts/bench/simulator.sh: the binary, the scratch folder, the simulator's API key.
+BIN="$bin" WORK="$work" KEY=bench-key
+. scripts/bench/simulator.sh
+# The admin URL with database $1 in place of its own (the path before any '?').
+db_url() { local base="${admin%%\?*}" query=""; [[ "$admin" == *\?* ]] && query="?${admin#*\?}"; echo "${base%/*}/$1$query"; }
+databases=()
+RUNNER_PIDS=()
+cleanup() {
+    local pid
+    for pid in "${RUNNER_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    stop_sim_quietly
+    for db in "${databases[@]}"; do
+        psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+    [[ -z "${BENCH_DIR:-}" ]] && rm -rf "$work"
+}
+trap cleanup EXIT
+fresh_db() { # $1 name -> a new empty database of that name on the server
+    databases+=("$1")
+    psql -q "$admin" -c "CREATE DATABASE $1" >/dev/null
+}
+drop_db() { psql -q "$admin" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null; }
+q() { psql -qtA -F' ' "$@"; } # one query's rows, fields separated by a space
+
+now() { echo "$EPOCHREALTIME"; }
+now_ms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
+calc() { python3 -c "print($1)"; }
+# User + system CPU seconds of the children this shell has waited for so far, from the file $1 that bash's `times`
+# wrote (its second line). `times` itself must run in the shell that waited, not in a $(...) subshell.
+children_cpu() {
+    sed -n 2p "$1" | python3 -c '
+import re, sys
+print(sum(int(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", sys.stdin.read())))'
+}
+
+# The simulator's ledger -> "placed busy_seconds numbers_placed_twice max_concurrent status_requests".
+ledger_check() {
+    curl -s "$URL/_sim/ledger" >"$work/ledger.json"
+    python3 - "$work/ledger.json" <<'PY'
+import collections, json, sys
+ledger = json.load(open(sys.argv[1]))
+placed = [e for e in ledger["entries"] if e["method"] == "POST" and e["placed"]]
+twice = sum(1 for n in collections.Counter(e["to"] for e in placed).values() if n > 1)
+gets = sum(1 for e in ledger["entries"] if e["method"] == "GET")
+print(len(placed), sum(e.get("callSeconds") or 0 for e in placed), twice, ledger["maxConcurrentCalls"], gets)
+PY
+}
+
+# Waits for the runners $@ (pids) to exit -> their exit statuses in $work/status.txt. A watchdog kills them
+# (SIGKILL) if they are still running after $RUNNER_TIMEOUT seconds (default 900): a hang is reported, not waited
+# out. It sleeps meanwhile, so that nothing but the runners uses the CPU during a measurement.
+wait_runners() {
+    local pid status statuses="" watchdog
+    rm -f "$work/timeout"
+    (
+        trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+        sleep "${RUNNER_TIMEOUT:-900}" &
+        sleeper=$!
+        wait "$sleeper"
+        echo "still running after ${RUNNER_TIMEOUT:-900} s, killed" >"$work/timeout"
+        kill -9 "$@" 2>/dev/null
+    ) &
+    watchdog=$!
+    for pid in "$@"; do
+        status=0
+        wait "$pid" 2>/dev/null || status=$?
+        statuses+="$status "
+    done
+    kill "$watchdog" 2>/dev/null || true
+    wait "$watchdog" || true
+    RUNNER_PIDS=()
+    echo "$statuses" >"$work/status.txt"
+    if [[ -f "$work/timeout" ]]; then problems+=("runners $*: $(<"$work/timeout") (logs in $work)"); fi
+}
+
+rows=()      # the table of part 1
+failrows=()  # the lines of part 2
+problems=()  # checks that failed
+
+# One measurement: $1 store (sqlite|postgres), $2 runners, $3 slots, $4 calls -> a row of the table; the SQLite
+# one sets base_util.
+measure() {
+    local store=$1 n=$2 slots=$3 calls=$4 db label i start end wall cpu statuses
+    if [[ $store == sqlite ]]; then
+        db="$work/run-$slots.db"
+        rm -f "$db" "$db-wal" "$db-shm"
+        label=SQLite
+    else
+        fresh_db "${name}_${slots}_$n"
+        db="$(db_url "${name}_${slots}_$n")"
+        label=PostgreSQL
+    fi
+    echo "  $label, $n runner(s)..."
+    "$bin" import "$work/contacts-$calls.csv" --prompt "$work/prompt.txt" --db "$db" >/dev/null
+    start_sim 0.5s
+    RUNNER_PIDS=()
+    times >"$work/times-before.txt"
+    start=$(now)
+    for ((i = 1; i <= n; i++)); do
+        POKU_API_KEY="$KEY" "$bin" run --db "$db" --api-url "$URL" --max-parallel "$slots" --wait-for-call-end \
+            --max-attempts 1 >"$work/run-$store-$slots-$n-$i.log" 2>&1 &
+        RUNNER_PIDS+=($!)
+    done
+    wait_runners "${RUNNER_PIDS[@]}"
+    end=$(now)
+    times >"$work/times-after.txt"
+    statuses=$(<"$work/status.txt")
+    local placed busy twice maxc gets
+    read -r placed busy twice maxc gets < <(ledger_check)
+    stop_sim
+    wall=$(calc "$end - $start")
+    cpu=$(calc "$(children_cpu "$work/times-after.txt") - $(children_cpu "$work/times-before.txt")")
+    for i in $statuses; do
+        [[ $i == 0 ]] || problems+=("$label, $n runners, limit $slots: a runner exited with status $i (logs in $work)")
+    done
+    [[ $placed -eq $calls ]] || problems+=("$label, $n runners, limit $slots: $placed calls placed of $calls")
+    [[ $twice -eq 0 ]] || problems+=("$label, $n runners, limit $slots: $twice numbers placed twice")
+    [[ $maxc -le $slots ]] || problems+=("$label, $n runners, limit $slots: $maxc calls in progress at once")
+    local split="-" left=0
+    if [[ $store == postgres ]]; then
+        split=$(q "$db" -c "SELECT string_agg(c::text, '/' ORDER BY r) FROM
+            (SELECT runner_id r, count(*) c FROM attempts GROUP BY runner_id) s")
+        left=$(q "$db" -c "SELECT count(*) FROM jobs WHERE status IN ('queued', 'dialing', 'in_progress', 'unknown')")
+        [[ $left -eq 0 ]] || problems+=("$label, $n runners, limit $slots: $left jobs left unfinished")
+        drop_db "${name}_${slots}_$n"
+    fi
+    local util
+    util=$(calc "$busy / ($slots * $wall)")
+    [[ $store == sqlite ]] && base_util=$util
+    rows+=("$(printf '%5d  %6d  %-10s  %7d  %6.1f  %5.3f  %7.3f  %8.0f  %6.1f  %4d  %5d  %s' "$slots" "$calls" \
+        "$label" "$n" "$wall" "$util" "$(calc "$util / $base_util")" "$(calc "$placed / $wall")" "$cpu" "$maxc" \
+        "$twice" "$split")")
+    echo "    wall ${wall:0:5} s, utilisation ${util:0:5}, max concurrent $maxc, numbers placed twice $twice"
+}
+
+for case in $cases; do
+    IFS=: read -r slots calls <<<"$case"
+    echo "limit $slots, $calls calls of 0.5 s:"
+    make_contacts "$calls"
+    base_util=""
+    measure sqlite 1 "$slots" "$calls"
+    for n in $runner_counts; do measure postgres "$n" "$slots" "$calls"; done
+done
+
+# Part 2. $1 KILL or STOP.
+failover() {
+    local signal=$1 lease=3 limit=50 db dbname i
+    dbname="${name}_failover_${signal,,}"
+    fresh_db "$dbname"
+    db="$(db_url "$dbname")"
+    echo "failover, SIG$signal..."
+    make_contacts "$failover_calls"
+    "$bin" import "$work/contacts-$failover_calls.csv" --prompt "$work/prompt.txt" --db "$db" >/dev/null
+    start_sim 5s
+    RUNNER_PIDS=()
+    for i in 1 2; do
+        POKU_API_KEY="$KEY" "$bin" run --db "$db" --api-url "$URL" --max-parallel "$limit" --lease "${lease}s" \
+            --poll-interval 200ms --max-attempts 1 >"$work/failover-${signal,,}-$i.log" 2>&1 &
+        RUNNER_PIDS+=($!)
+    done
+    local pids=("${RUNNER_PIDS[@]}") deadline in_flight
+    # The limit full: every slot holds a placed call.
+    deadline=$(($(now_ms) + 30000))
+    while :; do
+        in_flight=$(q "$db" -c "SELECT count(*) FROM jobs WHERE status = 'in_progress'" 2>/dev/null || echo 0)
+        [[ ${in_flight:-0} -ge $limit ]] && break
+        (($(now_ms) > deadline)) && { echo "bench-runners: the runners never filled the $limit slots" >&2; exit 1; }
+        sleep 0.1
+    done
+    # The victim: the live runner with the most calls in flight; the calls it held, and the other runner.
+    local victim vpid vcalls other
+    read -r victim vpid vcalls < <(q "$db" -c "SELECT r.id, r.pid, count(j.id) FROM runners r
+        LEFT JOIN jobs j ON j.runner_id = r.id AND j.status IN ('dialing', 'in_progress')
+        WHERE r.state = 'running' GROUP BY r.id, r.pid ORDER BY 3 DESC, 1 LIMIT 1")
+    other=$(q "$db" -c "SELECT id FROM runners WHERE state = 'running' AND id <> $victim")
+    [[ " ${pids[*]} " == *" $vpid "* ]] || { echo "bench-runners: runner $victim's pid $vpid is not one of ours" >&2; exit 1; }
+    local held
+    held=$(q "$db" -c "SELECT coalesce(string_agg(id::text, ','), '0') FROM jobs WHERE runner_id = $victim
+        AND status IN ('dialing', 'in_progress')")
+    local t0 t reaped="" adopted="" state owned orphans
+    t0=$(now_ms)
+    kill "-$signal" "$vpid"
+    deadline=$((t0 + 60000))
+    while :; do
+        read -r state owned orphans < <(q "$db" -c "SELECT state,
+            (SELECT count(*) FROM jobs WHERE runner_id = $victim AND status IN ('dialing', 'in_progress')),
+            (SELECT count(*) FROM jobs WHERE status = 'in_progress' AND runner_id IS NULL)
+            FROM runners WHERE id = $victim")
+        t=$(now_ms)
+        [[ $state == dead && -z $reaped ]] && reaped=$(calc "($t - $t0) / 1000")
+        if [[ $state == dead && $owned -eq 0 && $orphans -eq 0 ]]; then
+            adopted=$(calc "($t - $t0) / 1000")
+            break
+        fi
+        ((t > deadline)) && break
+        sleep 0.05
+    done
+    local taken unknown ended
+    read -r taken unknown ended < <(q "$db" -c "SELECT count(*) FILTER (WHERE j.runner_id = $other),
+        count(*) FILTER (WHERE j.status = 'unknown'),
+        count(*) FILTER (WHERE j.runner_id = $victim AND j.status NOT IN ('dialing', 'in_progress', 'unknown'))
+        FROM jobs j WHERE j.id IN ($held)")
+    [[ $signal == STOP ]] && kill -CONT "$vpid"
+    # The campaign finished by the runners left (and the one let go, which must find itself reaped).
+    RUNNER_TIMEOUT=180 wait_runners "${pids[@]}"
+    local statuses placed busy twice maxc gets outcome
+    statuses=$(<"$work/status.txt")
+    read -r placed busy twice maxc gets < <(ledger_check)
+    stop_sim
+    outcome=$(q "$db" -c "SELECT string_agg(status || ' ' || c, ', ' ORDER BY status) FROM
+        (SELECT status, count(*) c FROM jobs GROUP BY status) s")
+    [[ $twice -eq 0 ]] || problems+=("failover SIG$signal: $twice numbers placed twice")
+    [[ $maxc -le $limit ]] || problems+=("failover SIG$signal: $maxc calls in progress at once (limit $limit)")
+    [[ -n $adopted ]] || problems+=("failover SIG$signal: runner $victim's calls not taken over within 60 s")
+    failrows+=("$(printf 'SIG%-4s  %5s  %8s  %8s  %3d  %5d  %7d  %5d  %3d  %4d  %-8s  %s' "$signal" "${lease}s" \
+        "${reaped:+$(printf '%.2f' "$reaped")}" "${adopted:+$(printf '%.2f' "$adopted")}" "$vcalls" "$taken" \
+        "$unknown" "$ended" "$twice" "$maxc" "${statuses% }" "$outcome")")
+    echo "  reaped after ${reaped:-never} s, all taken over after ${adopted:-never} s"
+    drop_db "$dbname"
+}
+
+for signal in $failovers; do failover "$signal"; done
+
+echo
+echo "=== bench-runners: $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load (1, 5, 15 min)" \
+    "at the start $load_start, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ ${#rows[@]} -gt 0 ]]; then
+    echo "campaign run, calls of 0.5 s, --wait-for-call-end --max-attempts 1; the limit is --max-parallel, global:"
+    echo "limit   calls  store       runners  wall s   util  / SQLite  placed/s   CPU s  max  twice  attempts by runner"
+    printf '%s\n' "${rows[@]}"
+    echo "util = sum of call time / (limit x wall), wall from the first start to the last exit; / SQLite: goal >= 0.95;"
+    echo "placed/s = calls placed (ledger) / wall; CPU = user + system s of all runners; max = most calls in progress"
+    echo "at once (ledger, never above the limit); twice = numbers placed more than once (must be 0)."
+fi
+if [[ ${#failrows[@]} -gt 0 ]]; then
+    echo "failover: 2 runners, --max-parallel 50, calls of 5 s polled every 200 ms, $failover_calls contacts; the runner"
+    echo "with the most calls in flight signalled once the 50 slots are full (SIGSTOP: SIGCONT after the takeover):"
+    echo "signal   lease  reaped s  taken s  its  taken  unknown  ended  twice  max  exits     jobs at the end"
+    printf '%s\n' "${failrows[@]}"
+    echo "reaped s / taken s: from the signal until its row was 'dead' / until no job was 'dialing' or 'in_progress'"
+    echo "with its runner_id and none 'in_progress' without one: goal under twice the lease (6 s). its = its calls"
+    echo "in flight at the signal: taken (now the other runner's), unknown ('dialing' when it died), ended before."
+fi
+if [[ ${#problems[@]} -gt 0 ]]; then
+    echo "PROBLEMS:"
+    printf '  %s\n' "${problems[@]}"
+    exit 1
+fi
