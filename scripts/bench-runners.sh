@@ -9,6 +9,8 @@
 #      time): call time from the simulator's ledger (each placed call's `callSeconds`), wall time from the first
 #      runner's start to the last one's exit. Goal: PostgreSQL (any number of runners) / SQLite >= 0.95.
 #      placed/s = calls placed (ledger) / that wall time. CPU = user + system seconds of all the runners together.
+#      tail = from the end of the last call (ledger) to the last runner's exit: part of the wall time, and what an
+#      idle runner adds (while others have calls in flight it looks again only every 2 s before it may exit).
 #      Checked from the ledger: every number placed exactly once (no number placed twice, none left out), and never
 #      more calls in progress at once than the limit (the simulator's maxConcurrentCalls); from the database: no
 #      job left unfinished, and each runner's share of the attempts.
@@ -99,16 +101,20 @@ import re, sys
 print(sum(int(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", sys.stdin.read())))'
 }
 
-# The simulator's ledger -> "placed busy_seconds numbers_placed_twice max_concurrent status_requests".
+# The simulator's ledger -> "placed busy_seconds numbers_placed_twice max_concurrent status_requests last_end", the
+# last the end of the last call (epoch seconds).
+# $1: the file the ledger is kept in, in $work.
 ledger_check() {
-    curl -s "$URL/_sim/ledger" >"$work/ledger.json"
-    python3 - "$work/ledger.json" <<'PY'
-import collections, json, sys
+    curl -s "$URL/_sim/ledger" >"$work/$1"
+    python3 - "$work/$1" <<'PY'
+import collections, datetime, json, sys
 ledger = json.load(open(sys.argv[1]))
+def at(e): return datetime.datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp()
 placed = [e for e in ledger["entries"] if e["method"] == "POST" and e["placed"]]
 twice = sum(1 for n in collections.Counter(e["to"] for e in placed).values() if n > 1)
 gets = sum(1 for e in ledger["entries"] if e["method"] == "GET")
-print(len(placed), sum(e.get("callSeconds") or 0 for e in placed), twice, ledger["maxConcurrentCalls"], gets)
+last_end = max((at(e) + (e.get("callSeconds") or 0) for e in placed), default=0)
+print(len(placed), sum(e.get("callSeconds") or 0 for e in placed), twice, ledger["maxConcurrentCalls"], gets, last_end)
 PY
 }
 
@@ -171,8 +177,8 @@ measure() {
     end=$(now)
     times >"$work/times-after.txt"
     statuses=$(<"$work/status.txt")
-    local placed busy twice maxc gets
-    read -r placed busy twice maxc gets < <(ledger_check)
+    local placed busy twice maxc gets last_end
+    read -r placed busy twice maxc gets last_end < <(ledger_check "ledger-$store-$slots-$n.json")
     stop_sim
     wall=$(calc "$end - $start")
     cpu=$(calc "$(children_cpu "$work/times-after.txt") - $(children_cpu "$work/times-before.txt")")
@@ -193,9 +199,9 @@ measure() {
     local util
     util=$(calc "$busy / ($slots * $wall)")
     [[ $store == sqlite ]] && base_util=$util
-    rows+=("$(printf '%5d  %6d  %-10s  %7d  %6.1f  %5.3f  %7.3f  %8.0f  %6.1f  %4d  %5d  %s' "$slots" "$calls" \
-        "$label" "$n" "$wall" "$util" "$(calc "$util / $base_util")" "$(calc "$placed / $wall")" "$cpu" "$maxc" \
-        "$twice" "$split")")
+    rows+=("$(printf '%5d  %6d  %-10s  %7d  %6.1f  %6.2f  %5.3f  %7.3f  %8.0f  %6.1f  %4d  %5d  %s' "$slots" \
+        "$calls" "$label" "$n" "$wall" "$(calc "$end - $last_end")" "$util" "$(calc "$util / $base_util")" \
+        "$(calc "$placed / $wall")" "$cpu" "$maxc" "$twice" "$split")")
     echo "    wall ${wall:0:5} s, utilisation ${util:0:5}, max concurrent $maxc, numbers placed twice $twice"
 }
 
@@ -269,9 +275,9 @@ failover() {
     [[ $signal == STOP ]] && kill -CONT "$vpid"
     # The campaign finished by the runners left (and the one let go, which must find itself reaped).
     RUNNER_TIMEOUT=180 wait_runners "${pids[@]}"
-    local statuses placed busy twice maxc gets outcome
+    local statuses placed busy twice maxc gets last_end outcome
     statuses=$(<"$work/status.txt")
-    read -r placed busy twice maxc gets < <(ledger_check)
+    read -r placed busy twice maxc gets last_end < <(ledger_check "ledger-failover-${signal,,}.json")
     stop_sim
     outcome=$(q "$db" -c "SELECT string_agg(status || ' ' || c, ', ' ORDER BY status) FROM
         (SELECT status, count(*) c FROM jobs GROUP BY status) s")
@@ -292,11 +298,12 @@ echo "=== bench-runners: $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%
     "at the start $load_start, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ ${#rows[@]} -gt 0 ]]; then
     echo "campaign run, calls of 0.5 s, --wait-for-call-end --max-attempts 1; the limit is --max-parallel, global:"
-    echo "limit   calls  store       runners  wall s   util  / SQLite  placed/s   CPU s  max  twice  attempts by runner"
+    echo "limit   calls  store       runners  wall s  tail s   util  / SQLite  placed/s   CPU s  max  twice  attempts by runner"
     printf '%s\n' "${rows[@]}"
     echo "util = sum of call time / (limit x wall), wall from the first start to the last exit; / SQLite: goal >= 0.95;"
-    echo "placed/s = calls placed (ledger) / wall; CPU = user + system s of all runners; max = most calls in progress"
-    echo "at once (ledger, never above the limit); twice = numbers placed more than once (must be 0)."
+    echo "tail = from the end of the last call (ledger) to the last exit; placed/s = calls placed (ledger) / wall;"
+    echo "CPU = user + system s of all runners; max = most calls in progress at once (ledger, never above the limit);"
+    echo "twice = numbers placed more than once (must be 0); attempts by runner: the attempts rows per runner_id."
 fi
 if [[ ${#failrows[@]} -gt 0 ]]; then
     echo "failover: 2 runners, --max-parallel 50, calls of 5 s polled every 200 ms, $failover_calls contacts; the runner"
