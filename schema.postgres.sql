@@ -130,5 +130,6 @@ CREATE TABLE campaign_dispatch (
     rate_interval_ms  bigint,
     next_start_ms     bigint,
     paused_until_ms   bigint,
-    pause_reason      text COLLATE "C"
+    pause_reason      text COLLATE "C",
+    halted_reason     text COLLATE "C"
 );

@@ -139,5 +139,6 @@ CREATE TABLE campaign_dispatch (
     rate_interval_ms  INTEGER,            -- --rate: at least this long between two call starts; NULL: none
     next_start_ms     INTEGER,            -- --rate: the next call may start at this database time
     paused_until_ms   INTEGER,            -- a 429 paused every runner until this database time
-    pause_reason      TEXT
+    pause_reason      TEXT,
+    halted_reason     TEXT                -- a runner met a 401 or 402: every runner stops with this message
 );

@@ -71,6 +71,29 @@ struct PoolStateTests {
         #expect(Self.claims(actions).isEmpty, "no free slot")
     }
 
+    @Test("several runners: adopted calls take slots and are followed; a recheck keeps an idle runner; a halt stops it")
+    func runnerClaims() {
+        var state = PoolState(configuration: configuration(3))
+        _ = state.begin(following: []) + state.decide(now: start)
+        var claim = Self.claim([], nextDue: nil)
+        claim.adopted = [Self.call(9, at: start)]
+        claim.recheckAt = start + 2
+        let actions = state.handle(.claimed(claim, limit: 3, results: []), now: start)
+        #expect(actions.contains(.follow(Self.call(9, at: start))))
+        #expect(state.inFlight == 1)
+        #expect(Self.finish(actions) == nil)
+        // Its call ended, nothing queued: it waits for the recheck instead of finishing.
+        _ = state.handle(.callEnded(Self.end(9, at: start + 1), phone: "+1"), now: start + 1)
+        let idle = state.handle(.claimed(Self.claim([], nextDue: nil), limit: 3, results: []), now: start + 1)
+        #expect(Self.finish(idle) == .finished, "no recheck asked for: nothing left anywhere")
+        var halted = PoolState(configuration: configuration(3))
+        _ = halted.begin(following: []) + halted.decide(now: start)
+        var stop = Self.claim([], nextDue: nil)
+        stop.halted = "the API refused the key (HTTP 401)"
+        let stopped = halted.handle(.claimed(stop, limit: 3, results: []), now: start)
+        #expect(Self.finish(stopped) == .failed(.haltedByAnotherRunner(reason: "the API refused the key (HTTP 401)")))
+    }
+
     @Test("recovered calls take their slots first and are followed, never placed")
     func recoveredCallsTakeSlots() {
         var state = PoolState(configuration: configuration(3))

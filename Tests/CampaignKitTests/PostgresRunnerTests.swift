@@ -396,6 +396,34 @@ struct PostgresRunnerTests {
         }
     }
 
+    @Test("a breaker opened or a 401/402 met by one runner holds every runner; a runner starting clears the halt")
+    func sharedBreakerAndHalt() async throws {
+        try await Self.withCampaign(3) { database, _ in
+            try await Self.withRunners(2, on: database) { stores, campaign in
+                let (a, b) = (stores[0], stores[1])
+                try await Self.join(stores, campaign)
+                let until = Date().addingTimeInterval(30)
+                await a.share(.breakerOpen(until: until), campaign: campaign)
+                let held = try await Self.claim(b, campaign, limit: 2)
+                #expect(held.started.isEmpty)
+                #expect(
+                    held.nextDue.map { abs($0.timeIntervalSince(until)) < 5 } == true,
+                    "\(String(describing: held.nextDue))")
+
+                try await database.execute("UPDATE campaign_dispatch SET paused_until_ms = NULL")
+                await a.share(.halted(reason: "the API refused the key (HTTP 401)"), campaign: campaign)
+                let halted = try await Self.claim(b, campaign, limit: 2)
+                #expect(halted.started.isEmpty)
+                #expect(halted.halted == "the API refused the key (HTTP 401)")
+            }
+            try await Self.withRunners(1, on: database) { stores, campaign in
+                try await Self.join(stores, campaign)
+                let claim = try await Self.claim(stores[0], campaign, limit: 2)
+                #expect(claim.halted == nil && claim.started.count == 2, "a new runner clears the halt")
+            }
+        }
+    }
+
     @Test("a runner whose clock is more than 5 s off the database's is refused, and nothing is written")
     func clockOffset() async throws {
         try await Self.withCampaign(1) { database, _ in

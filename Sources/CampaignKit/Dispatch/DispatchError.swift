@@ -11,6 +11,8 @@ public enum DispatchError: Error, Sendable, CustomStringConvertible {
     case repeatedRejection(status: Int, message: String, jobs: Int)
     /// A Retry-After beyond `RetryAfter.longestPause`; `capped` when the server asked for longer than can be said.
     case retryAfterTooLong(status: Int, until: Date, capped: Bool)
+    /// Several runners: another runner of the campaign met a 401 or 402 and stopped them all.
+    case haltedByAnotherRunner(reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum DispatchError: Error, Sendable, CustomStringConvertible {
                 + "top up, then run again. No job was changed"
         case .store(let error):
             return "\(error)"
+        case .haltedByAnotherRunner(let reason):
+            return "another runner of this campaign stopped every runner: \(reason)"
         }
     }
 }

@@ -29,6 +29,8 @@ public struct Claim: Sendable, Equatable {
     /// Several runners: other runners' work may make a job due that this run cannot see coming (a retry after
     /// their call, an import, a freed shared slot): claim again by then. `nil`: nothing left anywhere.
     var recheckAt: Date?
+    /// Several runners: another runner met a 401 or 402 (what it said): this one takes nothing and stops too.
+    var halted: String?
 }
 
 struct StartedJob: Sendable, Equatable {

@@ -36,10 +36,23 @@ public protocol DispatchStore: CampaignCatalog {
     /// Whether this run may send a POST for a job it claimed: false once a runner among several no longer knows
     /// its lease to be held (the POST is not sent and the intent is undone). Always true for a lone run.
     var mayPlaceCalls: Bool { get }
+
+    /// Several runners: tells the others what this run learnt about the API (a breaker opened, the key or the
+    /// credits refused), so they act on it too. Best effort: a lone run has no one to tell.
+    func share(_ news: SharedHealth, campaign: CampaignRecord) async
+}
+
+/// What one runner of a campaign tells the others about the API.
+public enum SharedHealth: Sendable, Equatable {
+    /// Consecutive failures opened the circuit breaker: no runner starts a call before `until`.
+    case breakerOpen(until: Date)
+    /// A 401 or 402: every runner stops, saying why.
+    case halted(reason: String)
 }
 
 extension DispatchStore {
     public var mayPlaceCalls: Bool { true }
+    public func share(_ news: SharedHealth, campaign: CampaignRecord) async {}
 }
 
 extension CampaignStore: DispatchStore {}

@@ -111,6 +111,9 @@ struct PoolLoop {
                     }
                 }
             case .emit(let event):
+                if case .circuitOpened(let until, _) = event {
+                    await dispatcher.store.share(.breakerOpen(until: until), campaign: dispatcher.campaign)
+                }
                 dispatcher.emit(event)
             case .progress(let inFlight, let endedCalls):
                 await emitProgress(inFlight: inFlight, endedCalls: endedCalls)
@@ -118,6 +121,13 @@ struct PoolLoop {
                 group.cancelAll()
                 follows.cancelAll()
             case .finish(let finish):
+                if case .failed(let error) = finish {
+                    switch error {
+                    case .unauthorized, .outOfCredits:
+                        await dispatcher.store.share(.halted(reason: "\(error)"), campaign: dispatcher.campaign)
+                    default: break
+                    }
+                }
                 return finish
             }
         }

@@ -212,6 +212,10 @@ struct PoolState {
             actions.append(.emit(.adopted(claim.adopted)))
             actions += claim.adopted.map { .follow($0) }
         }
+        if let reason = claim.halted, !stopping {
+            if fatal == nil { fatal = .haltedByAnotherRunner(reason: reason) }
+            actions += beginStop(now: now)
+        }
         // --no-wait does not wait for other runners either.
         recheckAt = configuration.noWait ? nil : claim.recheckAt
         var allowed = 0

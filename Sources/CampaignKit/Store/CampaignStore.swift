@@ -111,7 +111,8 @@ public final class CampaignStore: Sendable {
                         rate_interval_ms  INTEGER,
                         next_start_ms     INTEGER,
                         paused_until_ms   INTEGER,
-                        pause_reason      TEXT
+                        pause_reason      TEXT,
+                        halted_reason     TEXT
                     );
                     """)
         }

@@ -43,7 +43,8 @@ enum PostgresMigrator {
                 rate_interval_ms  bigint,
                 next_start_ms     bigint,
                 paused_until_ms   bigint,
-                pause_reason      text COLLATE "C"
+                pause_reason      text COLLATE "C",
+                halted_reason     text COLLATE "C"
             )
             """,
         ]

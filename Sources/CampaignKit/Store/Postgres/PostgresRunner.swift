@@ -180,6 +180,10 @@ public final class PostgresRunner: Sendable {
                     WHERE campaign_id = \(campaign.id)
                     """)
             }
+            // A runner starting clears a halt another left (a 401 or 402): if the key or the credits are still
+            // refused, its own first call says so and halts them again.
+            try await sql.execute(
+                "UPDATE campaign_dispatch SET halted_reason = NULL WHERE campaign_id = \(campaign.id)")
             let rows = try await sql.values(
                 """
                 INSERT INTO runners (campaign_id, host, pid, state, started_at, lease_until_ms, heartbeat_ms)

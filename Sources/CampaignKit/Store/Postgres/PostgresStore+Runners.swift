@@ -118,11 +118,15 @@ extension PostgresStore {
                 let dispatch = try await sql.rows(
                     """
                     SELECT max_parallel, rate_interval_ms, next_start_ms, paused_until_ms,
-                        \(unescaped: PostgresRunner.nowMS)
+                        \(unescaped: PostgresRunner.nowMS), halted_reason
                     FROM campaign_dispatch WHERE campaign_id = \(campaign.id) \(unescaped: lock)
-                    """, as: (Int64, Int64?, Int64?, Int64?, Int64).self)
-                guard let (maxParallel, rate, nextStart, pausedUntil, dbNow) = dispatch.first else {
+                    """, as: (Int64, Int64?, Int64?, Int64?, Int64, String?).self)
+                guard let (maxParallel, rate, nextStart, pausedUntil, dbNow, halted) = dispatch.first else {
                     throw .server(location: sql.location.redacted, reason: "the campaign's dispatch row is missing")
+                }
+                if let halted {
+                    claim.halted = halted
+                    free = 0
                 }
                 let inFlight = try await Self.callsInFlight(sql, campaign: campaign, owner: owner)
                 var heldUntil: Int64? = nil
@@ -167,6 +171,23 @@ extension PostgresStore {
                 return claim
             }
         }
+    }
+
+    public func share(_ news: SharedHealth, campaign: CampaignRecord) async {
+        guard runner != nil else { return }
+        let statement: PostgresQuery
+        switch news {
+        case .breakerOpen(let until):
+            statement = """
+                UPDATE campaign_dispatch
+                SET paused_until_ms = GREATEST(COALESCE(paused_until_ms, 0), \(Int64((until.timeIntervalSince1970 * 1000).rounded()))),
+                    pause_reason = 'the circuit breaker opened'
+                WHERE campaign_id = \(campaign.id)
+                """
+        case .halted(let reason):
+            statement = "UPDATE campaign_dispatch SET halted_reason = \(reason) WHERE campaign_id = \(campaign.id)"
+        }
+        try? await withSQL { sql throws(PostgresStoreError) in try await sql.execute(statement) }
     }
 
     /// How often a runner with free slots claims again though nothing it knows of is due: other runners' retries,
