@@ -104,6 +104,8 @@ final class ProgressPrinter: Sendable {
                         + "(never redialled); a run with --api-url \(api) follows them")
             }
             return parts.joined(separator: "; ")
+        case .heldBack(let reason):
+            return "waiting: \(reason)"
         case .adopted(let calls):
             return "following \(calls.count) call(s) placed by a runner that stopped (never redialled): jobs "
                 + calls.prefix(10).map { String($0.jobID) }.joined(separator: ", ") + (calls.count > 10 ? ", …" : "")

@@ -6,6 +6,8 @@ public enum DispatchEvent: Sendable, Equatable {
     case recovered(Recovery)
     /// Several runners: calls placed by a runner that stopped, now followed by this one (never redialled).
     case adopted([FollowedCall])
+    /// Several runners: due jobs wait for a reason a person may not guess (unknown jobs holding slots).
+    case heldBack(reason: String)
     case placed(jobID: Int64, phone: String, attempt: Int)
     case ended(jobID: Int64, phone: String, outcome: String, disposition: EndDisposition)
     case rejected(jobID: Int64, phone: String, message: String)

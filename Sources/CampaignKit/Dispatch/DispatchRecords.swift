@@ -31,6 +31,9 @@ public struct Claim: Sendable, Equatable {
     var recheckAt: Date?
     /// Several runners: another runner met a 401 or 402 (what it said): this one takes nothing and stops too.
     var halted: String?
+    /// Several runners: why due jobs were held back when the reason is not another runner's calls (unknown jobs
+    /// holding slots), for the run to say once.
+    var heldBack: String?
 }
 
 struct StartedJob: Sendable, Equatable {

@@ -36,6 +36,8 @@ struct PoolState {
     /// Several runners: the wait last announced (`sleeping`), so a runner looking again every few seconds does
     /// not say it again each time.
     private var announcedSleep: Date?
+    /// Several runners: the hold last announced (`heldBack`).
+    private var announcedHold: String?
     /// Results waiting to be recorded, by the next claim, in its transaction.
     var pending: [PendingResult] = []
     var health = APIHealth()
@@ -211,6 +213,10 @@ struct PoolState {
             inFlight += claim.adopted.count
             actions.append(.emit(.adopted(claim.adopted)))
             actions += claim.adopted.map { .follow($0) }
+        }
+        if let reason = claim.heldBack, reason != announcedHold {
+            announcedHold = reason
+            actions.append(.emit(.heldBack(reason: reason)))
         }
         if let reason = claim.halted, !stopping {
             if fatal == nil { fatal = .haltedByAnotherRunner(reason: reason) }

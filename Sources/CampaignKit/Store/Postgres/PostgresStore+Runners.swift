@@ -131,7 +131,17 @@ extension PostgresStore {
                 let inFlight = try await Self.callsInFlight(sql, campaign: campaign, owner: owner)
                 var heldUntil: Int64? = nil
                 var take = min(free, max(0, Int(maxParallel - inFlight.all)))
-                if take < free { heldUntil = dbNow + 1000 }
+                if take < free {
+                    heldUntil = dbNow + 1000
+                    let holding = inFlight.all - inFlight.active
+                    if take == 0, holding > 0, let release = inFlight.firstRelease {
+                        let until = now.addingTimeInterval(Double(release - dbNow) / 1000)
+                        claim.heldBack =
+                            "\(holding) unknown job(s) still hold slots of the campaign's limit of \(maxParallel) "
+                            + "(their calls may still be ringing; --unknown-hold), the first until "
+                            + Timestamp.string(until)
+                    }
+                }
                 if let pausedUntil, pausedUntil > dbNow {
                     take = 0
                     heldUntil = pausedUntil
@@ -200,20 +210,23 @@ extension PostgresStore {
     /// them.
     static func callsInFlight(
         _ sql: PostgresSQL, campaign: CampaignRecord, owner: RunnerOwner? = nil
-    ) async throws(PostgresStoreError) -> (all: Int64, mine: Int64, active: Int64, orphans: Int64) {
+    ) async throws(PostgresStoreError) -> (
+        all: Int64, mine: Int64, active: Int64, orphans: Int64, firstRelease: Int64?
+    ) {
         let rows = try await sql.rows(
             """
             SELECT COUNT(*),
                 COUNT(*) FILTER (WHERE status <> 'unknown'),
+                MIN(slot_until_ms) FILTER (WHERE status = 'unknown'),
                 COUNT(*) FILTER (WHERE status <> 'unknown' AND runner_id = \(owner?.runner)),
                 COUNT(*) FILTER (WHERE status = 'in_progress' AND runner_id IS NULL)
             FROM jobs
             WHERE campaign_id = \(campaign.id)
               AND (status IN ('dialing', 'in_progress')
                    OR (status = 'unknown' AND slot_until_ms > \(unescaped: PostgresRunner.nowMS)))
-            """, as: (Int64, Int64, Int64, Int64).self)
-        guard let (all, active, mine, orphans) = rows.first else { return (0, 0, 0, 0) }
-        return (all, mine, active, orphans)
+            """, as: (Int64, Int64, Int64?, Int64, Int64).self)
+        guard let (all, active, firstRelease, mine, orphans) = rows.first else { return (0, 0, 0, 0, nil) }
+        return (all, mine, active, orphans, firstRelease)
     }
 
     /// Takes up to `limit` placed calls without an owner (their runner stopped or was reaped) made through `api`,
