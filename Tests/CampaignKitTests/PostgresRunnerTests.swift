@@ -318,6 +318,14 @@ struct PostgresRunnerTests {
                 let owner = try await database.strings("SELECT runner_id::text FROM jobs")
                 #expect(owner.first??.isEmpty == false)
                 #expect(owner.first != .some(String(first.runner?.id ?? 0)))
+                // The runner that placed it learns the call's end late: refused, the adopter is the one writer.
+                let end = CallEnd(
+                    jobID: intent.jobID, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber,
+                    result: EndedCall(outcome: "answered", summary: nil, recordingURL: nil, rawJSON: nil),
+                    disposition: .completed, at: Date())
+                #expect(try await first.record([.ended(end)]) == [.stale])
+                let adopter = try #require(stores.first { String($0.runner?.id ?? 0) == owner.first ?? "" })
+                #expect(try await adopter.record([.ended(end)]) == [.applied])
             }
         }
     }
