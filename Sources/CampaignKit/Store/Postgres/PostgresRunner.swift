@@ -215,22 +215,25 @@ public final class PostgresRunner: Sendable {
     // MARK: - Lease
 
     /// Renews the lease inside a claim's transaction: the fence. Throws `runnerReaped` when another runner
-    /// reaped this one (its row is no longer `running`): nothing of this claim is kept.
-    func fence(_ sql: PostgresSQL) async throws(PostgresStoreError) {
-        guard let id else { return }
+    /// reaped this one (its row is no longer `running`): nothing of this claim is kept. Answers when the renewal
+    /// was sent, for the caller to pass to `renewed(sentAt:)` once the claim has committed.
+    func fence(_ sql: PostgresSQL) async throws(PostgresStoreError) -> ContinuousClock.Instant? {
+        guard let id else { return nil }
         let sent = monotonic()
+        guard try await renew(sql, id: id) else { throw .runnerReaped(location: location.redacted) }
+        return sent
+    }
+
+    /// The lease renewed on `sql`; false (and this runner marked reaped) when its row is no longer `running`.
+    private func renew(_ sql: PostgresSQL, id: Int64) async throws(PostgresStoreError) -> Bool {
         let renewed = try await sql.changes(
             """
             UPDATE runners SET lease_until_ms = \(unescaped: Self.nowMS) + \(leaseMilliseconds),
                 heartbeat_ms = \(unescaped: Self.nowMS)
             WHERE id = \(id) AND state = 'running'
             """)
-        guard renewed == 1 else {
-            markReaped()
-            throw .runnerReaped(location: location.redacted)
-        }
-        // Acknowledged when the claim commits; counted from when it was sent, which is earlier.
-        self.renewed(sentAt: sent)
+        if renewed != 1 { markReaped() }
+        return renewed == 1
     }
 
     /// One heartbeat on the runner's own connection: the lease renewed, then expired runners of the campaign
@@ -244,17 +247,8 @@ public final class PostgresRunner: Sendable {
             try await sql.execute("SELECT pg_advisory_lock(\(Self.livenessKey), \(Int32(truncatingIfNeeded: id)))")
         }
         let sent = monotonic()
-        let renewed = try await sql.changes(
-            """
-            UPDATE runners SET lease_until_ms = \(unescaped: Self.nowMS) + \(leaseMilliseconds),
-                heartbeat_ms = \(unescaped: Self.nowMS)
-            WHERE id = \(id) AND state = 'running'
-            """)
-        guard renewed == 1 else {
-            markReaped()
-            return false
-        }
-        self.renewed(sentAt: sent)
+        guard try await renew(sql, id: id) else { return false }
+        renewed(sentAt: sent)
         try await Self.reap(sql, campaign: campaign, hold: holdMilliseconds, now: now)
         return true
     }

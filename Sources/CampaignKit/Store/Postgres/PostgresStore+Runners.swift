@@ -100,12 +100,12 @@ extension PostgresStore {
     ) async throws(StoreError) -> Claim {
         let mayTake = runner.holdsLease
         let owner = self.owner
-        return try await withSQL { sql throws(PostgresStoreError) in
-            try await sql.transaction { () async throws(PostgresStoreError) -> Claim in
+        let (claim, renewalSent) = try await withSQL { sql throws(PostgresStoreError) in
+            try await sql.transaction { () async throws(PostgresStoreError) -> (Claim, ContinuousClock.Instant?) in
                 // A runner frozen mid-claim (SIGSTOP, a machine asleep) would hold the dispatch row, and every
                 // other runner's claims with it: the server ends such a transaction after a few seconds idle.
                 try await sql.execute("SET LOCAL idle_in_transaction_session_timeout = '5s'")
-                try await runner.fence(sql)
+                let renewalSent = try await runner.fence(sql)
                 var claim = Claim()
                 for result in results { claim.recorded.append(try await Self.record(result, sql, owner: owner)) }
                 var free = mayTake ? limit : 0
@@ -178,9 +178,12 @@ extension PostgresStore {
                 if claim.nextDue != nil || othersWorking || inFlight.orphans > 0 || !mayTake {
                     claim.recheckAt = now.addingTimeInterval(Self.recheckInterval)
                 }
-                return claim
+                return (claim, renewalSent)
             }
         }
+        // The fence renewed the lease; it counts once committed, from when it was sent.
+        if let renewalSent { runner.renewed(sentAt: renewalSent) }
+        return claim
     }
 
     public func share(_ news: SharedHealth, campaign: CampaignRecord) async {
