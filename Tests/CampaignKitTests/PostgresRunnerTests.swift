@@ -415,7 +415,7 @@ struct PostgresRunnerTests {
                 let (a, b) = (stores[0], stores[1])
                 try await Self.join(stores, campaign)
                 let until = Date().addingTimeInterval(30)
-                await a.share(.breakerOpen(until: until), campaign: campaign)
+                await a.share(.pause(until: until, reason: "the circuit breaker opened"), campaign: campaign)
                 let held = try await Self.claim(b, campaign, limit: 2)
                 #expect(held.started.isEmpty)
                 #expect(

@@ -179,7 +179,8 @@ struct MultiRunnerEndToEndTests {
                 let during = starts.filter {
                     $0 > refusal.addingTimeInterval(0.5) && $0 < refusal.addingTimeInterval(1.9)
                 }
-                #expect(during.isEmpty, "\(during.count) calls placed during the shared pause")
+                let offsets = during.map { $0.timeIntervalSince(refusal) }
+                #expect(during.isEmpty, "calls placed during the shared pause, seconds after the 429: \(offsets)")
             }
         }
     }

@@ -44,8 +44,9 @@ public protocol DispatchStore: CampaignCatalog {
 
 /// What one runner of a campaign tells the others about the API.
 public enum SharedHealth: Sendable, Equatable {
-    /// Consecutive failures opened the circuit breaker: no runner starts a call before `until`.
-    case breakerOpen(until: Date)
+    /// A 429 or 503 with Retry-After, the API unreachable, or consecutive failures that opened the circuit
+    /// breaker: no runner starts a call before `until`.
+    case pause(until: Date, reason: String)
     /// A 401 or 402: every runner stops, saying why.
     case halted(reason: String)
 }

@@ -111,8 +111,14 @@ struct PoolLoop {
                     }
                 }
             case .emit(let event):
-                if case .circuitOpened(let until, _) = event {
-                    await dispatcher.store.share(.breakerOpen(until: until), campaign: dispatcher.campaign)
+                // The other runners pause with this one at once, not at its next claim.
+                switch event {
+                case .circuitOpened(let until, _):
+                    await dispatcher.store.share(
+                        .pause(until: until, reason: "the circuit breaker opened"), campaign: dispatcher.campaign)
+                case .paused(let until, let reason):
+                    await dispatcher.store.share(.pause(until: until, reason: reason), campaign: dispatcher.campaign)
+                default: break
                 }
                 dispatcher.emit(event)
             case .progress(let inFlight, let endedCalls):

@@ -190,11 +190,11 @@ extension PostgresStore {
         guard runner != nil else { return }
         let statement: PostgresQuery
         switch news {
-        case .breakerOpen(let until):
+        case .pause(let until, let reason):
             statement = """
                 UPDATE campaign_dispatch
                 SET paused_until_ms = GREATEST(COALESCE(paused_until_ms, 0), \(Int64((until.timeIntervalSince1970 * 1000).rounded()))),
-                    pause_reason = 'the circuit breaker opened'
+                    pause_reason = \(reason)
                 WHERE campaign_id = \(campaign.id)
                 """
         case .halted(let reason):
