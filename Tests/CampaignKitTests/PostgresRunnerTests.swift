@@ -278,14 +278,24 @@ struct PostgresRunnerTests {
         }
     }
 
-    @Test("a runner killed outright (its session gone) is reaped at once, before its lease expires")
-    func sessionEndReapsAtOnce() async throws {
+    @Test("a runner whose session ended is reaped once it has fenced itself (half a lease), before its lease expires")
+    func sessionEndReapsEarly() async throws {
         try await Self.withCampaign(2) { database, _ in
             try await Self.withRunners(2, on: database) { stores, campaign in
                 let (a, b) = (stores[0], stores[1])
                 try await Self.join(stores, campaign)
                 _ = try await Self.claim(a, campaign, limit: 1)
+                let aID = try #require(a.runner?.id)
                 await a.runner?.close()
+                // Its connection only lost for a moment: it renewed recently and reconnects at its next beat.
+                #expect(try await b.runner?.beat(now: Date()) == true)
+                #expect(try await Self.states(database) == ["running", "running"])
+                // 17 s after its last renewal (of a 30 s lease): it has fenced itself, its lease has 13 s left.
+                try await database.execute(
+                    """
+                    UPDATE runners SET heartbeat_ms = heartbeat_ms - 17000, lease_until_ms = lease_until_ms - 17000
+                    WHERE id = \(aID)
+                    """)
                 #expect(try await b.runner?.beat(now: Date()) == true)
                 #expect(try await Self.states(database) == ["dead", "running"])
                 let reason = try await database.strings("SELECT ended_reason FROM runners ORDER BY id")

@@ -39,6 +39,10 @@ struct PostgresRunEndToEndTests {
             #expect(refused.stderr.contains("--max-parallel 1"), "\(refused.stderr)")
             #expect(refused.stderr.contains("--set-limits"), "\(refused.stderr)")
             #expect(refused.stderr.contains("pid \(first.process.processIdentifier)"), "\(refused.stderr)")
+            // A job resolve would requeue may still be ringing: refused while a runner works, naming it.
+            let resolve = try await fixture.binary(["resolve", "--done", "--all"])
+            #expect(resolve.status == 1, "\(resolve.stdout)\n\(resolve.stderr)")
+            #expect(resolve.stderr.contains("pid \(first.process.processIdentifier)"), "\(resolve.stderr)")
 
             kill(first.process.processIdentifier, SIGSTOP)
             let second = try await fixture.run(["--lease", "1s"])

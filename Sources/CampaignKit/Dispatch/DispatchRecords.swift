@@ -34,6 +34,8 @@ public struct Claim: Sendable, Equatable {
     /// Several runners: why due jobs were held back when the reason is not another runner's calls (unknown jobs
     /// holding slots), for the run to say once.
     var heldBack: String?
+    /// Several runners: due jobs were left queued because the campaign's limit, pause or rate held them back.
+    var limitReached = false
 }
 
 struct StartedJob: Sendable, Equatable {

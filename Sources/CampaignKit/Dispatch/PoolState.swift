@@ -223,7 +223,8 @@ struct PoolState {
             actions += beginStop(now: now)
         }
         // --no-wait does not wait for other runners either.
-        recheckAt = configuration.noWait ? nil : claim.recheckAt
+        // (Due jobs held back by the shared limit are not "nothing due": it waits for those.)
+        recheckAt = configuration.noWait && !claim.limitReached ? nil : claim.recheckAt
         var allowed = 0
         if !stopping, let gate = startGate(now: now), gate <= now {
             // An open breaker lets one probe through.

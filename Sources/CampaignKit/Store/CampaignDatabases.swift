@@ -33,17 +33,19 @@ public enum CampaignDatabases {
         return try await PostgresCampaignDatabase.with(location, mustExist: true) { database in
             let runner = PostgresRunner(settings: settings, location: location)
             let store = PostgresStore(database: database, runner: runner)
-            return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-                group.addTask { await runner.heartbeat() }
-                defer { group.cancelAll() }
-                do {
-                    let result = try await body(store)
-                    await store.stopRunner(reason: "finished")
-                    return result
-                } catch {
-                    await store.stopRunner(reason: "stopped before the campaign was done")
-                    throw error
-                }
+            // The heartbeat ends before the clean stop: both use the runner's own connection.
+            let heartbeat = Task { await runner.heartbeat() }
+            do {
+                let result = try await body(store)
+                heartbeat.cancel()
+                await heartbeat.value
+                await store.stopRunner(reason: "finished")
+                return result
+            } catch {
+                heartbeat.cancel()
+                await heartbeat.value
+                await store.stopRunner(reason: "stopped before the campaign was done")
+                throw error
             }
         }
     }

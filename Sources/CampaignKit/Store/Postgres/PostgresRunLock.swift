@@ -50,6 +50,15 @@ final class PostgresRunLock: Sendable {
             }
             let (taken, pid) = first
             guard taken else {
+                let runners = try await sql.values(
+                    """
+                    SELECT host || ' pid ' || pid FROM runners
+                    WHERE state = 'running' AND lease_until_ms >= \(unescaped: PostgresRunner.nowMS) ORDER BY id
+                    """, as: String.self)
+                if !runners.isEmpty {
+                    throw RunLockError.held(
+                        path: location.redacted, holder: "campaign run: " + runners.joined(separator: ", "))
+                }
                 let holder = try await sql.values("SELECT holder FROM run_holder WHERE id = 1", as: String.self).first
                 throw RunLockError.held(
                     path: location.redacted, holder: holder ?? "a process that has not said who it is yet")

@@ -122,13 +122,30 @@ public final class PostgresRunner: Sendable {
         try? await open.close()
     }
 
+    /// The runner's session locks on `sql`: its liveness lock, and the run lock (`PostgresRunLock.key`) shared, so
+    /// `campaign resolve`, which takes it alone, is refused while any runner works the database (a job it would
+    /// requeue may still be ringing). `try` forms: a session of this runner's that the server still keeps holds
+    /// them already, and waiting for it would stop the heartbeat.
+    func takeLocks(_ sql: PostgresSQL, id: Int64) async throws(PostgresStoreError) {
+        let taken = try await sql.rows(
+            """
+            SELECT pg_try_advisory_lock(\(Self.livenessKey), \(Int32(truncatingIfNeeded: id))),
+                pg_try_advisory_lock_shared(\(PostgresRunLock.key))
+            """, as: (Bool, Bool).self)
+        guard taken.first?.1 != false else {
+            throw .server(
+                location: location.redacted,
+                reason: "a campaign resolve is working this database; run again once it is done (nothing was changed)")
+        }
+    }
+
     /// Registers this runner for `campaign` in one transaction on its own connection: the clock checked against
     /// the database's, the campaign's shared limits read (or set), the runner's row inserted with its first lease
     /// and its liveness lock taken (both seen by others at the commit, together).
     func register(campaign: CampaignRecord, now: Date) async throws(PostgresStoreError) -> SharedLimits {
         let sql = try await connection()
         let sent = monotonic()
-        return try await sql.transaction { () async throws(PostgresStoreError) -> SharedLimits in
+        return try await sql.runnerTransaction { () async throws(PostgresStoreError) -> SharedLimits in
             let clock = try await sql.values("SELECT \(unescaped: Self.nowMS)", as: Int64.self).first ?? 0
             let offset = Double(clock) / 1000 - now.timeIntervalSince1970
             guard abs(offset) <= settings.clockTolerance else {
@@ -194,8 +211,8 @@ public final class PostgresRunner: Sendable {
             guard let id = rows.first else {
                 throw .server(location: location.redacted, reason: "the runner's row was not written")
             }
-            // Session-level, though taken in the transaction: it outlives the commit, and ends with the session.
-            try await sql.execute("SELECT pg_advisory_lock(\(Self.livenessKey), \(Int32(truncatingIfNeeded: id)))")
+            // Session-level, though taken in the transaction: they outlive the commit, and end with the session.
+            try await takeLocks(sql, id: id)
             let limits = SharedLimits(runner: id, maxParallel: Int(limit), rateInterval: rate.map { Double($0) / 1000 })
             state.withLock { state in
                 state.id = id
@@ -243,9 +260,7 @@ public final class PostgresRunner: Sendable {
         guard let id, let campaign = state.withLock({ $0.campaignID }) else { return true }
         let reopened = own.withLock { $0?.isClosed ?? true }
         let sql = try await connection()
-        if reopened {
-            try await sql.execute("SELECT pg_advisory_lock(\(Self.livenessKey), \(Int32(truncatingIfNeeded: id)))")
-        }
+        if reopened { try await takeLocks(sql, id: id) }
         let sent = monotonic()
         guard try await renew(sql, id: id) else { return false }
         renewed(sentAt: sent)
@@ -262,7 +277,7 @@ public final class PostgresRunner: Sendable {
         _ sql: PostgresSQL, campaign: Int64, hold: Int64, now: Date
     ) async throws(PostgresStoreError) -> [Int64] {
         let stamp = Timestamp.string(now)
-        return try await sql.transaction { () async throws(PostgresStoreError) -> [Int64] in
+        return try await sql.runnerTransaction { () async throws(PostgresStoreError) -> [Int64] in
             let dead = try await sql.rows(
                 """
                 UPDATE runners SET state = 'dead',
@@ -272,10 +287,13 @@ public final class PostgresRunner: Sendable {
                 WHERE id IN (SELECT id FROM runners WHERE campaign_id = \(campaign) AND state = 'running'
                                ORDER BY id FOR UPDATE SKIP LOCKED)
                   AND (lease_until_ms < \(unescaped: nowMS)
-                       OR NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
-                           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                           AND l.classid::bigint = \(Int64(livenessKey)) AND l.objid::bigint = runners.id
-                           AND l.objsubid = 2))
+                       OR (NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+                              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                              AND l.classid::bigint = \(Int64(livenessKey)) AND l.objid::bigint = runners.id
+                              AND l.objsubid = 2)
+                           -- Without its lock (its session ended: killed, or only its connection lost), a runner
+                           -- is reaped once it has fenced itself: half a lease after its last renewal, and 1 s.
+                           AND \(unescaped: nowMS) > heartbeat_ms + (lease_until_ms - heartbeat_ms) / 2 + 1000))
                 RETURNING id, host, pid
                 """, as: (Int64, String, Int64).self)
             var unknown: [Int64] = []
@@ -320,7 +338,7 @@ public final class PostgresRunner: Sendable {
         guard let id else { return }
         let sql = try await connection()
         let stamp = Timestamp.string(now)
-        try await sql.transaction { () async throws(PostgresStoreError) in
+        try await sql.runnerTransaction { () async throws(PostgresStoreError) in
             let stopped = try await sql.changes(
                 "UPDATE runners SET state = 'stopped', ended_reason = \(reason) WHERE id = \(id) AND state = 'running'")
             guard stopped == 1 else { return }

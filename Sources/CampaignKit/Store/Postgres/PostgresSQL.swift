@@ -56,6 +56,16 @@ struct PostgresSQL: Sendable {
         }
     }
 
+    /// `transaction` for what several runners share (the dispatch row, runner rows, their jobs): a process frozen
+    /// inside it (SIGSTOP, a machine asleep, a network cut) must not hold those locks and stop every runner, so the
+    /// server ends it after 5 s idle.
+    func runnerTransaction<T>(_ body: () async throws(PostgresStoreError) -> T) async throws(PostgresStoreError) -> T {
+        try await transaction { () async throws(PostgresStoreError) -> T in
+            try await execute("SET LOCAL idle_in_transaction_session_timeout = '5s'")
+            return try await body()
+        }
+    }
+
     /// Sends `query`, unless the connection is closed: postgres-nio (1.33) never answers a query written to a
     /// closed connection, so a ROLLBACK after the server ended the session (pg_terminate_backend, a restart) hung
     /// `campaign run` for good, with no call started or followed again. Every query of the store goes through

@@ -119,6 +119,11 @@ extension PostgresStore: DispatchStore {
         admission: (any ClaimAdmission)?, pressure: ContactPressure?, owner: RunnerOwner?
     ) async throws(PostgresStoreError) {
         let stamp = Timestamp.string(now)
+        if pressure != nil, owner != nil {
+            // Per-number limits count calls in every campaign: claims of other campaigns' runners must not decide
+            // on the same number at once, so they queue here (after their own dispatch row: no cycle).
+            try await sql.execute("SELECT pg_advisory_xact_lock(\(PostgresStore.numberLimitsKey))")
+        }
         let wanted = claim.started.count + limit
         while claim.started.count < wanted {
             let candidates = try await lockDueJobs(

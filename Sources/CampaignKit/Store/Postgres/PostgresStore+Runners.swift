@@ -47,7 +47,7 @@ extension PostgresStore {
         return try await withSQL { sql throws(PostgresStoreError) -> Recovery in
             let reaped = try await PostgresRunner.reap(
                 sql, campaign: campaign.id, hold: runner.holdMilliseconds, now: now)
-            return try await sql.transaction { () async throws(PostgresStoreError) -> Recovery in
+            return try await sql.runnerTransaction { () async throws(PostgresStoreError) -> Recovery in
                 try await sql.execute(
                     """
                     UPDATE jobs SET status = 'suppressed', updated_at = \(stamp)
@@ -101,10 +101,8 @@ extension PostgresStore {
         let mayTake = runner.holdsLease
         let owner = self.owner
         let (claim, renewalSent) = try await withSQL { sql throws(PostgresStoreError) in
-            try await sql.transaction { () async throws(PostgresStoreError) -> (Claim, ContinuousClock.Instant?) in
-                // A runner frozen mid-claim (SIGSTOP, a machine asleep) would hold the dispatch row, and every
-                // other runner's claims with it: the server ends such a transaction after a few seconds idle.
-                try await sql.execute("SET LOCAL idle_in_transaction_session_timeout = '5s'")
+            try await sql.runnerTransaction {
+                () async throws(PostgresStoreError) -> (Claim, ContinuousClock.Instant?) in
                 let renewalSent = try await runner.fence(sql)
                 var claim = Claim()
                 for result in results { claim.recorded.append(try await Self.record(result, sql, owner: owner)) }
@@ -128,11 +126,12 @@ extension PostgresStore {
                     claim.halted = halted
                     free = 0
                 }
-                let inFlight = try await Self.callsInFlight(sql, campaign: campaign, owner: owner)
+                let inFlight = try await Self.callsInFlight(sql, campaign: campaign, owner: owner, api: api)
                 var heldUntil: Int64? = nil
                 var take = min(free, max(0, Int(maxParallel - inFlight.all)))
                 if take < free {
                     heldUntil = dbNow + 1000
+                    claim.limitReached = true
                     let holding = inFlight.all - inFlight.active
                     if take == 0, holding > 0, let release = inFlight.firstRelease {
                         let until = now.addingTimeInterval(Double(release - dbNow) / 1000)
@@ -174,7 +173,7 @@ extension PostgresStore {
                     // Due jobs the shared limit, pause or rate kept back: not before then.
                     claim.nextDue = local(heldUntil)
                 }
-                let othersWorking = inFlight.active - inFlight.mine > 0
+                let othersWorking = inFlight.others > 0
                 if claim.nextDue != nil || othersWorking || inFlight.orphans > 0 || !mayTake {
                     claim.recheckAt = now.addingTimeInterval(Self.recheckInterval)
                 }
@@ -203,18 +202,22 @@ extension PostgresStore {
         try? await withSQL { sql throws(PostgresStoreError) in try await sql.execute(statement) }
     }
 
+    /// The transaction lock claims with per-number limits take: ASCII "campnumb".
+    static let numberLimitsKey: Int64 = 0x6361_6D70_6E75_6D62
+
     /// How often a runner with free slots claims again though nothing it knows of is due: other runners' retries,
     /// imports and freed shared slots reach it within this.
     static let recheckInterval: TimeInterval = 2
 
     /// The calls in flight of `campaign` across every runner: `all` counts against the shared limit (jobs
     /// `dialing` or `in_progress`, and `unknown` ones still holding a slot), `mine` are this claim's runner's
-    /// before it, `active` those `dialing` or `in_progress` of every runner, `orphans` wait for a runner to adopt
-    /// them.
+    /// before it, `active` those `dialing` or `in_progress` of every runner, `others` those other runners own,
+    /// `orphans` the calls without an owner placed through `api`, which this runner may adopt (another API's are
+    /// followed by a runner on that API).
     static func callsInFlight(
-        _ sql: PostgresSQL, campaign: CampaignRecord, owner: RunnerOwner? = nil
+        _ sql: PostgresSQL, campaign: CampaignRecord, owner: RunnerOwner? = nil, api: String? = nil
     ) async throws(PostgresStoreError) -> (
-        all: Int64, mine: Int64, active: Int64, orphans: Int64, firstRelease: Int64?
+        all: Int64, mine: Int64, active: Int64, others: Int64, orphans: Int64, firstRelease: Int64?
     ) {
         let rows = try await sql.rows(
             """
@@ -222,14 +225,17 @@ extension PostgresStore {
                 COUNT(*) FILTER (WHERE status <> 'unknown'),
                 MIN(slot_until_ms) FILTER (WHERE status = 'unknown'),
                 COUNT(*) FILTER (WHERE status <> 'unknown' AND runner_id = \(owner?.runner)),
-                COUNT(*) FILTER (WHERE status = 'in_progress' AND runner_id IS NULL)
+                COUNT(*) FILTER (WHERE status <> 'unknown' AND runner_id <> \(owner?.runner)),
+                COUNT(*) FILTER (WHERE status = 'in_progress' AND runner_id IS NULL
+                    AND (SELECT a.api FROM attempts a WHERE a.id = (SELECT MAX(id) FROM attempts WHERE job_id = jobs.id))
+                        IS NOT DISTINCT FROM \(api))
             FROM jobs
             WHERE campaign_id = \(campaign.id)
               AND (status IN ('dialing', 'in_progress')
                    OR (status = 'unknown' AND slot_until_ms > \(unescaped: PostgresRunner.nowMS)))
-            """, as: (Int64, Int64, Int64?, Int64, Int64).self)
-        guard let (all, active, firstRelease, mine, orphans) = rows.first else { return (0, 0, 0, 0, nil) }
-        return (all, mine, active, orphans, firstRelease)
+            """, as: (Int64, Int64, Int64?, Int64, Int64, Int64).self)
+        guard let (all, active, firstRelease, mine, others, orphans) = rows.first else { return (0, 0, 0, 0, 0, nil) }
+        return (all, mine, active, others, orphans, firstRelease)
     }
 
     /// Takes up to `limit` placed calls without an owner (their runner stopped or was reaped) made through `api`,
