@@ -446,6 +446,66 @@ struct PostgresRunnerTests {
         }
     }
 
+    @Test("runners of two campaigns sharing numbers, with --min-gap, claiming at once: each number dialled once")
+    func numberLimitsAcrossCampaigns() async throws {
+        let phones = (0..<40).map(TestCampaign.phone)
+        try await PostgresTestDatabase.withFresh { database in
+            try await PostgresSeed.campaign(in: database, name: "guests", numbers: phones)
+            try await PostgresSeed.campaign(in: database, name: "friends", numbers: phones)
+            let location = try database.location
+            let pressure = ContactPressure(minGap: .seconds(3600))
+            try await PostgresCampaignDatabase.with(location, mustExist: true) { first in
+                try await PostgresCampaignDatabase.with(location, mustExist: true) { second in
+                    let stores = [first, second].map {
+                        PostgresStore(
+                            database: $0,
+                            runner: PostgresRunner(settings: Self.settings(maxParallel: 100), location: location))
+                    }
+                    let campaigns = [
+                        try await stores[0].resolveCampaign("guests"), try await stores[1].resolveCampaign("friends"),
+                    ]
+                    for (store, campaign) in zip(stores, campaigns) {
+                        _ = try await store.joinAsRunner(campaign: campaign, now: Date())
+                    }
+                    let started = try await withThrowingTaskGroup(of: Int.self) { group in
+                        for (store, campaign) in zip(stores, campaigns) {
+                            group.addTask {
+                                try await store.claimDueJobs(
+                                    campaign: campaign, api: nil, now: Date(), limit: 40, admission: nil,
+                                    pressure: pressure, recordingFirst: []
+                                ).started.count
+                            }
+                        }
+                        return try await group.reduce(0, +)
+                    }
+                    for store in stores { await store.runner?.close() }
+                    #expect(started == 40, "40 numbers, each dialled once across both campaigns: \(started) calls")
+                }
+            }
+        }
+    }
+
+    @Test("a call placed through another API, left without an owner, does not keep a runner from finishing")
+    func otherAPIsOrphansDoNotHoldARunner() async throws {
+        try await Self.withCampaign(1) { database, _ in
+            try await Self.withRunners(2, on: database) { stores, campaign in
+                let (a, b) = (stores[0], stores[1])
+                try await Self.join(stores, campaign)
+                let claim = try await a.claimDueJobs(
+                    campaign: campaign, api: "https://x.example", now: Date(), limit: 1, admission: nil,
+                    pressure: nil, recordingFirst: [])
+                let intent = try #require(claim.started.first?.intent)
+                _ = try await a.recordPlaced(intent, interactionID: "call-x", rawJSON: nil, now: Date())
+                await a.stopRunner(reason: "test")
+                let other = try await b.claimDueJobs(
+                    campaign: campaign, api: "https://y.example", now: Date(), limit: 2, admission: nil,
+                    pressure: nil, recordingFirst: [])
+                #expect(other.adopted.isEmpty, "followed only through the API that placed it")
+                #expect(other.recheckAt == nil && other.nextDue == nil, "nothing left for this runner")
+            }
+        }
+    }
+
     @Test("a runner whose clock is more than 5 s off the database's is refused, and nothing is written")
     func clockOffset() async throws {
         try await Self.withCampaign(1) { database, _ in
