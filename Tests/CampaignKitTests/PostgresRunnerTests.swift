@@ -278,6 +278,28 @@ struct PostgresRunnerTests {
         }
     }
 
+    @Test("--wait-for-call-end: a call that ended after its runner was reaped keeps its interaction id on the job")
+    func lateEndOfAReapedRunner() async throws {
+        try await Self.withCampaign(1) { database, _ in
+            try await Self.withRunners(2, on: database) { stores, campaign in
+                let (a, b) = (stores[0], stores[1])
+                try await Self.join(stores, campaign)
+                let intent = try #require(try await Self.claim(a, campaign, limit: 1).started.first?.intent)
+                try await Self.expireLease(of: a, in: database)
+                #expect(try await b.runner?.beat(now: Date()) == true)
+                let end = CallEnd(
+                    jobID: intent.jobID, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber,
+                    result: EndedCall(outcome: "answered", summary: nil, recordingURL: nil, rawJSON: nil),
+                    disposition: .completed, at: Date(), placed: PlacedAnswer(interactionID: "late-2", rawJSON: nil))
+                await #expect(throws: StoreError.self) {
+                    _ = try await Self.claim(a, campaign, limit: 1, results: [.ended(end)])
+                }
+                let job = try await database.rows("SELECT status, interaction_id FROM jobs")
+                #expect(job.first == ["unknown", "late-2"], "\(job)")
+            }
+        }
+    }
+
     @Test("a runner whose session ended is reaped once it has fenced itself (half a lease), before its lease expires")
     func sessionEndReapsEarly() async throws {
         try await Self.withCampaign(2) { database, _ in

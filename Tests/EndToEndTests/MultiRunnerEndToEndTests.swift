@@ -48,9 +48,12 @@ struct MultiRunnerEndToEndTests {
             var interrupts = 0
             var suppressedAt: Date? = nil
             var frozen: CampaignBinary.Running? = nil
+            // About 22 s, and at least 20 kills however slow the machine (never past 90 s).
             let chaosEnds = Date().addingTimeInterval(22)
+            let chaosLimit = Date().addingTimeInterval(90)
+            var stopping: [CampaignBinary.Running] = []
             var round = 0
-            while Date() < chaosEnds {
+            while (Date() < chaosEnds || kills < 20) && Date() < chaosLimit {
                 round += 1
                 try await Task.sleep(for: .milliseconds(Int.random(in: 500...1000, using: &random)))
                 // Runners that ended on their own (nothing left for them, or fenced out) are replaced.
@@ -82,13 +85,15 @@ struct MultiRunnerEndToEndTests {
                     continue
                 }
                 if round % 6 == 0 {
+                    // It follows its calls for the grace period and hands the rest over: waited for at the end.
                     kill(victim.process.processIdentifier, SIGINT)
                     interrupts += 1
+                    stopping.append(victim)
                 } else {
                     kill(victim.process.processIdentifier, SIGKILL)
                     kills += 1
+                    ended.append(await victim.exit())
                 }
-                ended.append(await victim.exit())
                 runners.removeAll { $0.process.processIdentifier == victim.process.processIdentifier }
                 while runners.count < 4 { try startRunner() }
             }
@@ -98,7 +103,7 @@ struct MultiRunnerEndToEndTests {
             }
             // The chaos is over: the runners left, and one more, finish the campaign.
             try startRunner()
-            for runner in runners { ended.append(await runner.exit()) }
+            for runner in runners + stopping { ended.append(await runner.exit()) }
             #expect(kills >= 20, "only \(kills) kills")
             #expect(interrupts >= 2)
             let finished = ended.filter { $0.status == 0 }

@@ -462,8 +462,10 @@ struct RunEndToEndTests {
         }
 
         /// `campaign run` with short polls and retries unless `extra` says otherwise (later flags win).
+        /// On PostgreSQL a lease of 4 s: a run killed with SIGKILL is reaped 3 s after its last renewal, not 8.5 s.
         func runArguments(_ extra: [String]) -> [String] {
-            ["run", "--poll-interval", "50ms", "--retry-delay", "100ms", "--grace-period", "10s"] + extra
+            ["run", "--poll-interval", "50ms", "--retry-delay", "100ms", "--grace-period", "10s"]
+                + (postgres == nil ? [] : ["--lease", "4s"]) + extra
         }
 
         func run(_ extra: [String]) async throws -> CampaignBinary.Output {

@@ -100,86 +100,96 @@ extension PostgresStore {
     ) async throws(StoreError) -> Claim {
         let mayTake = runner.holdsLease
         let owner = self.owner
-        let (claim, renewalSent) = try await withSQL { sql throws(PostgresStoreError) in
-            try await sql.runnerTransaction {
-                () async throws(PostgresStoreError) -> (Claim, ContinuousClock.Instant?) in
-                let renewalSent = try await runner.fence(sql)
-                var claim = Claim()
-                for result in results { claim.recorded.append(try await Self.record(result, sql, owner: owner)) }
-                var free = mayTake ? limit : 0
-                if free > 0, let owner {
-                    claim.adopted = try await Self.adopt(
-                        sql, campaign: campaign, api: api, owner: owner, limit: free, now: now)
-                    free -= claim.adopted.count
-                }
-                let lock = runner.settings.lockDispatchRow ? "FOR UPDATE" : ""
-                let dispatch = try await sql.rows(
-                    """
-                    SELECT max_parallel, rate_interval_ms, next_start_ms, paused_until_ms,
-                        \(unescaped: PostgresRunner.nowMS), halted_reason
-                    FROM campaign_dispatch WHERE campaign_id = \(campaign.id) \(unescaped: lock)
-                    """, as: (Int64, Int64?, Int64?, Int64?, Int64, String?).self)
-                guard let (maxParallel, rate, nextStart, pausedUntil, dbNow, halted) = dispatch.first else {
-                    throw .server(location: sql.location.redacted, reason: "the campaign's dispatch row is missing")
-                }
-                if let halted {
-                    claim.halted = halted
-                    free = 0
-                }
-                let inFlight = try await Self.callsInFlight(sql, campaign: campaign, owner: owner, api: api)
-                var heldUntil: Int64? = nil
-                var take = min(free, max(0, Int(maxParallel - inFlight.all)))
-                if take < free {
-                    heldUntil = dbNow + 1000
-                    claim.limitReached = true
-                    let holding = inFlight.all - inFlight.active
-                    if take == 0, holding > 0, let release = inFlight.firstRelease {
-                        let until = now.addingTimeInterval(Double(release - dbNow) / 1000)
-                        claim.heldBack =
-                            "\(holding) unknown job(s) still hold slots of the campaign's limit of \(maxParallel) "
-                            + "(their calls may still be ringing; --unknown-hold), the first until "
-                            + Timestamp.string(until)
+        let claimed: (Claim, ContinuousClock.Instant?)
+        do {
+            claimed = try await withSQL { sql throws(PostgresStoreError) in
+                try await sql.runnerTransaction {
+                    () async throws(PostgresStoreError) -> (Claim, ContinuousClock.Instant?) in
+                    let renewalSent = try await runner.fence(sql)
+                    var claim = Claim()
+                    for result in results { claim.recorded.append(try await Self.record(result, sql, owner: owner)) }
+                    var free = mayTake ? limit : 0
+                    if free > 0, let owner {
+                        claim.adopted = try await Self.adopt(
+                            sql, campaign: campaign, api: api, owner: owner, limit: free, now: now)
+                        free -= claim.adopted.count
                     }
-                }
-                if let pausedUntil, pausedUntil > dbNow {
-                    take = 0
-                    heldUntil = pausedUntil
-                }
-                if let rate {
-                    if let nextStart, nextStart > dbNow {
-                        take = 0
-                        heldUntil = max(heldUntil ?? nextStart, nextStart)
-                    } else {
-                        take = min(take, 1)
-                    }
-                }
-                if take > 0 {
-                    try await Self.takeDueJobs(
-                        sql, into: &claim, campaign: campaign, api: api, now: now, limit: take, admission: admission,
-                        pressure: pressure, owner: owner)
-                }
-                if let rate, !claim.started.isEmpty {
-                    try await sql.execute(
+                    let lock = runner.settings.lockDispatchRow ? "FOR UPDATE" : ""
+                    let dispatch = try await sql.rows(
                         """
-                        UPDATE campaign_dispatch SET next_start_ms = \(unescaped: PostgresRunner.nowMS) + \(rate)
-                        WHERE campaign_id = \(campaign.id)
-                        """)
+                        SELECT max_parallel, rate_interval_ms, next_start_ms, paused_until_ms,
+                            \(unescaped: PostgresRunner.nowMS), halted_reason
+                        FROM campaign_dispatch WHERE campaign_id = \(campaign.id) \(unescaped: lock)
+                        """, as: (Int64, Int64?, Int64?, Int64?, Int64, String?).self)
+                    guard let (maxParallel, rate, nextStart, pausedUntil, dbNow, halted) = dispatch.first else {
+                        throw .server(location: sql.location.redacted, reason: "the campaign's dispatch row is missing")
+                    }
+                    if let halted {
+                        claim.halted = halted
+                        free = 0
+                    }
+                    let inFlight = try await Self.callsInFlight(sql, campaign: campaign, owner: owner, api: api)
+                    var heldUntil: Int64? = nil
+                    var take = min(free, max(0, Int(maxParallel - inFlight.all)))
+                    if take < free {
+                        heldUntil = dbNow + 1000
+                        claim.limitReached = true
+                        let holding = inFlight.all - inFlight.active
+                        if take == 0, holding > 0, let release = inFlight.firstRelease {
+                            let until = now.addingTimeInterval(Double(release - dbNow) / 1000)
+                            claim.heldBack =
+                                "\(holding) unknown job(s) still hold slots of the campaign's limit of \(maxParallel) "
+                                + "(their calls may still be ringing; --unknown-hold), the first until "
+                                + Timestamp.string(until)
+                        }
+                    }
+                    if let pausedUntil, pausedUntil > dbNow {
+                        take = 0
+                        heldUntil = pausedUntil
+                    }
+                    if let rate {
+                        if let nextStart, nextStart > dbNow {
+                            take = 0
+                            heldUntil = max(heldUntil ?? nextStart, nextStart)
+                        } else {
+                            take = min(take, 1)
+                        }
+                    }
+                    if take > 0 {
+                        try await Self.takeDueJobs(
+                            sql, into: &claim, campaign: campaign, api: api, now: now, limit: take,
+                            admission: admission,
+                            pressure: pressure, owner: owner)
+                    }
+                    if let rate, !claim.started.isEmpty {
+                        try await sql.execute(
+                            """
+                            UPDATE campaign_dispatch SET next_start_ms = \(unescaped: PostgresRunner.nowMS) + \(rate)
+                            WHERE campaign_id = \(campaign.id)
+                            """)
+                    }
+                    // Times of the database's clock, as this machine's: the two are within the tolerance checked at
+                    // registration.
+                    let local = { (ms: Int64) in now.addingTimeInterval(Double(ms - dbNow) / 1000) }
+                    claim.nextDue = try await Self.nextQueuedTime(sql, campaign: campaign)
+                    if let heldUntil, free > 0, let due = claim.nextDue, due <= now {
+                        // Due jobs the shared limit, pause or rate kept back: not before then.
+                        claim.nextDue = local(heldUntil)
+                    }
+                    let othersWorking = inFlight.others > 0
+                    if claim.nextDue != nil || othersWorking || inFlight.orphans > 0 || !mayTake {
+                        claim.recheckAt = now.addingTimeInterval(Self.recheckInterval)
+                    }
+                    return (claim, renewalSent)
                 }
-                // Times of the database's clock, as this machine's: the two are within the tolerance checked at
-                // registration.
-                let local = { (ms: Int64) in now.addingTimeInterval(Double(ms - dbNow) / 1000) }
-                claim.nextDue = try await Self.nextQueuedTime(sql, campaign: campaign)
-                if let heldUntil, free > 0, let due = claim.nextDue, due <= now {
-                    // Due jobs the shared limit, pause or rate kept back: not before then.
-                    claim.nextDue = local(heldUntil)
-                }
-                let othersWorking = inFlight.others > 0
-                if claim.nextDue != nil || othersWorking || inFlight.orphans > 0 || !mayTake {
-                    claim.recheckAt = now.addingTimeInterval(Self.recheckInterval)
-                }
-                return (claim, renewalSent)
             }
+        } catch {
+            // Reaped: nothing of this claim is kept. Calls that ended with their POST's answer
+            // (`--wait-for-call-end`) were made all the same: their interaction ids go on their `unknown` jobs.
+            if case .postgres(.runnerReaped) = error { await keepLateAnswers(results) }
+            throw error
         }
+        let (claim, renewalSent) = claimed
         // The fence renewed the lease; it counts once committed, from when it was sent.
         if let renewalSent { runner.renewed(sentAt: renewalSent) }
         return claim
@@ -200,6 +210,19 @@ extension PostgresStore {
             statement = "UPDATE campaign_dispatch SET halted_reason = \(reason) WHERE campaign_id = \(campaign.id)"
         }
         try? await withSQL { sql throws(PostgresStoreError) in try await sql.execute(statement) }
+    }
+
+    /// The interaction ids of `results` whose POST answered only at the call's end, written on their jobs made
+    /// `unknown` when this runner was reaped (`recordLateAnswer`). Best effort: the ids were printed too.
+    func keepLateAnswers(_ results: [AttemptResult]) async {
+        for result in results {
+            guard case .ended(let end) = result.kind, let placed = end.placed else { continue }
+            let attempt = AttemptRef(jobID: end.jobID, attemptID: end.attemptID, attemptNumber: end.attemptNumber)
+            try? await withSQL { sql throws(PostgresStoreError) in
+                try await Self.recordLateAnswer(
+                    sql, attempt, interactionID: placed.interactionID, stamp: Timestamp.string(end.at))
+            }
+        }
     }
 
     /// The transaction lock claims with per-number limits take: ASCII "campnumb".
