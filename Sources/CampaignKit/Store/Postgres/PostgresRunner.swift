@@ -172,13 +172,7 @@ public final class PostgresRunner: Sendable {
             guard let (storedLimit, storedRate) = stored.first else {
                 throw .server(location: location.redacted, reason: "the campaign's dispatch row is missing")
             }
-            let others = try await sql.values(
-                """
-                SELECT host || ' pid ' || pid FROM runners
-                WHERE campaign_id = \(campaign.id) AND state = 'running'
-                  AND lease_until_ms >= \(unescaped: Self.nowMS)
-                ORDER BY id
-                """, as: String.self)
+            let others = try await Self.live(sql, campaign: campaign.id).map(\.name)
             let limit = settings.maxParallel.map(Int64.init) ?? storedLimit
             let rate = settings.rateInterval == nil ? storedRate : givenRate
             if limit != storedLimit || rate != storedRate {
@@ -299,26 +293,31 @@ public final class PostgresRunner: Sendable {
             var unknown: [Int64] = []
             for (runner, host, pid) in dead {
                 unknown += try await orphan(
-                    sql, runner: runner, hold: hold, stamp: stamp,
-                    reason: "the runner on \(host) pid \(pid) stopped while placing this call; a call may have been "
-                        + "made")
+                    sql, campaign: campaign, runner: runner, hold: hold, stamp: stamp,
+                    reason: placingReason(host: host, pid: pid))
             }
             return unknown
         }
     }
 
-    /// `runner`'s `dialing` jobs become `unknown` with `reason`, holding a slot for `hold` ms; its `in_progress`
-    /// jobs lose their owner, to be adopted. Answers the jobs made `unknown`.
+    /// Why a job whose runner stopped while placing its call is `unknown`.
+    static func placingReason(host: String, pid: Int64) -> String {
+        "the runner on \(host) pid \(pid) stopped while placing this call; a call may have been made"
+    }
+
+    /// `runner`'s `dialing` jobs of `campaign` become `unknown` with `reason`, holding a slot for `hold` ms; its
+    /// `in_progress` jobs lose their owner, to be adopted. `runner` nil: the `dialing` jobs without an owner (left
+    /// by a run before runners existed). Answers the jobs made `unknown`.
     @discardableResult
     static func orphan(
-        _ sql: PostgresSQL, runner: Int64, hold: Int64, stamp: String, reason: String
+        _ sql: PostgresSQL, campaign: Int64, runner: Int64?, hold: Int64, stamp: String, reason: String
     ) async throws(PostgresStoreError) -> [Int64] {
         let review = "check whether the call reached the person, then campaign resolve"
         let dialing = try await sql.values(
             """
             UPDATE jobs SET status = 'unknown', error = \(reason), review_reason = \(review), updated_at = \(stamp),
                 slot_until_ms = \(unescaped: nowMS) + \(hold)
-            WHERE runner_id = \(runner) AND status = 'dialing'
+            WHERE campaign_id = \(campaign) AND status = 'dialing' AND runner_id IS NOT DISTINCT FROM \(runner)
             RETURNING id
             """, as: Int64.self)
         if !dialing.isEmpty {
@@ -328,14 +327,17 @@ public final class PostgresRunner: Sendable {
                 WHERE job_id = ANY(\(dialing)) AND state = 'dialing'
                 """)
         }
-        try await sql.execute("UPDATE jobs SET runner_id = NULL WHERE runner_id = \(runner) AND status = 'in_progress'")
+        if let runner {
+            try await sql.execute(
+                "UPDATE jobs SET runner_id = NULL WHERE runner_id = \(runner) AND status = 'in_progress'")
+        }
         return dialing
     }
 
     /// A clean stop: the runner's `in_progress` calls are handed over at once (a live runner adopts them), any
     /// `dialing` job left becomes `unknown`, and its row says `stopped`. Nothing is done for a reaped runner.
     func stop(now: Date, reason: String) async throws(PostgresStoreError) {
-        guard let id else { return }
+        guard let id, let campaign = state.withLock({ $0.campaignID }) else { return }
         let sql = try await connection()
         let stamp = Timestamp.string(now)
         try await sql.runnerTransaction { () async throws(PostgresStoreError) in
@@ -343,8 +345,8 @@ public final class PostgresRunner: Sendable {
                 "UPDATE runners SET state = 'stopped', ended_reason = \(reason) WHERE id = \(id) AND state = 'running'")
             guard stopped == 1 else { return }
             try await Self.orphan(
-                sql, runner: id, hold: holdMilliseconds, stamp: stamp,
-                reason: "the runner on \(host) pid \(pid) stopped while placing this call; a call may have been made")
+                sql, campaign: campaign, runner: id, hold: holdMilliseconds, stamp: stamp,
+                reason: Self.placingReason(host: host, pid: Int64(pid)))
         }
         markReaped()
     }

@@ -54,22 +54,9 @@ extension PostgresStore {
                     WHERE campaign_id = \(campaign.id) AND status = 'queued'
                       AND phone_e164 IN (SELECT phone_e164 FROM suppressed)
                     """)
-                let reason = "the run stopped while this call was being placed; a call may have been made"
-                let review = "check whether the call reached the person, then campaign resolve"
-                let ownerless = try await sql.values(
-                    """
-                    UPDATE jobs SET status = 'unknown', error = \(reason), review_reason = \(review),
-                        updated_at = \(stamp), slot_until_ms = \(unescaped: PostgresRunner.nowMS) + \(runner.holdMilliseconds)
-                    WHERE campaign_id = \(campaign.id) AND status = 'dialing' AND runner_id IS NULL
-                    RETURNING id
-                    """, as: Int64.self)
-                if !ownerless.isEmpty {
-                    try await sql.execute(
-                        """
-                        UPDATE attempts SET state = 'unknown', ended_at = \(stamp), error = \(reason)
-                        WHERE job_id = ANY(\(ownerless)) AND state = 'dialing'
-                        """)
-                }
+                let ownerless = try await PostgresRunner.orphan(
+                    sql, campaign: campaign.id, runner: nil, hold: runner.holdMilliseconds, stamp: stamp,
+                    reason: "the run stopped while this call was being placed; a call may have been made")
                 let elsewhere = try await sql.rows(
                     """
                     SELECT a.api, COUNT(*) FROM jobs j JOIN attempts a
