@@ -64,23 +64,48 @@ extension PostgresStore: DispatchStore {
                 elsewhere[placedWith, default: 0] += 1
                 continue
             }
-            guard AttemptState(rawValue: state) == .placed, let call else {
-                let reason = "in progress, but its latest attempt has no interaction id to follow"
-                try await sql.execute(
-                    """
-                    UPDATE jobs SET status = 'unknown', error = \(reason), review_reason = \(review),
-                        updated_at = \(stamp)
-                    WHERE id = \(jobID) AND status = 'in_progress'
-                    """)
+            let left = LeftInProgress(
+                jobID: jobID, attemptID: attemptID, attempts: attempts, phone: phone, interactionID: call,
+                startedAt: startedAt, state: state)
+            if let call = try await follow(sql, left, owner: nil, stamp: stamp, now: now) {
+                following.append(call)
+            } else {
                 unknown.append(jobID)
-                continue
             }
-            following.append(
-                FollowedCall(
-                    jobID: jobID, attemptID: attemptID, attemptNumber: Int(attempts), phone: phone,
-                    interactionID: call, startedAt: Timestamp.date(startedAt) ?? now))
         }
         return Recovery(unknownJobIDs: unknown, inProgress: following, placedElsewhere: elsewhere)
+    }
+
+    /// A job found `in_progress` with its latest attempt, by a run starting or a runner adopting it.
+    struct LeftInProgress {
+        var jobID: Int64
+        var attemptID: Int64
+        var attempts: Int64
+        var phone: String
+        var interactionID: String?
+        var startedAt: String
+        var state: String
+    }
+
+    /// The call to follow by its interaction id; or, when its latest attempt has none to follow, nil and the job
+    /// made `unknown` for a person (guarded on `owner`, a runner's, when given).
+    static func follow(
+        _ sql: PostgresSQL, _ left: LeftInProgress, owner: Int64?, stamp: String, now: Date
+    ) async throws(PostgresStoreError) -> FollowedCall? {
+        guard AttemptState(rawValue: left.state) == .placed, let call = left.interactionID else {
+            let reason = "in progress, but its latest attempt has no interaction id to follow"
+            let review = "check whether the call reached the person, then campaign resolve"
+            try await sql.execute(
+                """
+                UPDATE jobs SET status = 'unknown', error = \(reason), review_reason = \(review), updated_at = \(stamp)
+                WHERE id = \(left.jobID) AND status = 'in_progress'
+                  AND (\(owner)::bigint IS NULL OR runner_id = \(owner))
+                """)
+            return nil
+        }
+        return FollowedCall(
+            jobID: left.jobID, attemptID: left.attemptID, attemptNumber: Int(left.attempts), phone: left.phone,
+            interactionID: call, startedAt: Timestamp.date(left.startedAt) ?? now)
     }
 
     /// One transaction: the run lock checked, `results` recorded, then the due jobs locked

@@ -277,21 +277,12 @@ extension PostgresStore {
         var following: [FollowedCall] = []
         let stamp = Timestamp.string(now)
         for (jobID, attemptID, attempts, phone, call, startedAt, state) in rows {
-            guard AttemptState(rawValue: state) == .placed, let call else {
-                let reason = "in progress, but its latest attempt has no interaction id to follow"
-                let review = "check whether the call reached the person, then campaign resolve"
-                try await sql.execute(
-                    """
-                    UPDATE jobs SET status = 'unknown', error = \(reason), review_reason = \(review),
-                        updated_at = \(stamp)
-                    WHERE id = \(jobID) AND status = 'in_progress' AND runner_id = \(owner.runner)
-                    """)
-                continue
+            let left = LeftInProgress(
+                jobID: jobID, attemptID: attemptID, attempts: attempts, phone: phone, interactionID: call,
+                startedAt: startedAt, state: state)
+            if let call = try await follow(sql, left, owner: owner.runner, stamp: stamp, now: now) {
+                following.append(call)
             }
-            following.append(
-                FollowedCall(
-                    jobID: jobID, attemptID: attemptID, attemptNumber: Int(attempts), phone: phone,
-                    interactionID: call, startedAt: Timestamp.date(startedAt) ?? now))
         }
         return following
     }
