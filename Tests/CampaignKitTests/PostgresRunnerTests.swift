@@ -419,6 +419,8 @@ struct PostgresRunnerTests {
                 _ = try await a.record([
                     AttemptResult(.notPlaced(intent, httpStatus: 429, reason: "HTTP 429", retryAt: until), at: now)
                 ])
+                // What the run does as the 429 arrives (`PoolLoop`, on the pool's `.paused`).
+                await a.share(.pause(until: until, reason: "HTTP 429"), campaign: campaign)
                 let paused = try await Self.claim(b, campaign, limit: 1)
                 #expect(paused.started.isEmpty, "no runner starts a call during the pause")
                 let due = try #require(paused.nextDue)

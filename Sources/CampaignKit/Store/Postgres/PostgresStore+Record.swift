@@ -84,16 +84,6 @@ extension PostgresStore {
                     WHERE \(attempt: intent.attempt, in: .dialing)
                     """)
         case .notPlaced(let intent, let httpStatus, let reason, let retryAt):
-            if owner != nil, httpStatus == 429, let retryAt {
-                // Every runner of the campaign pauses with this one: the 429 was about the account, not the job.
-                try await sql.execute(
-                    """
-                    UPDATE campaign_dispatch
-                    SET paused_until_ms = GREATEST(COALESCE(paused_until_ms, 0), \(Int64((retryAt.timeIntervalSince1970 * 1000).rounded()))),
-                        pause_reason = \(reason)
-                    WHERE campaign_id = (SELECT campaign_id FROM jobs WHERE id = \(intent.jobID))
-                    """)
-            }
             // SQLite's scalar MAX(attempts - 1, 0) is GREATEST here.
             return try await compareAndSet(
                 sql,
