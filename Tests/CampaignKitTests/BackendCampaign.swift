@@ -72,6 +72,12 @@ struct BackendCampaign {
             + database.strings("SELECT a::text FROM attempts a ORDER BY id").map { $0 ?? "" }
     }
 
+    /// The first column of each row of `query`, written in the SQL both dialects share, as text.
+    func strings(_ query: String) async throws -> [String?] {
+        if let sqlite { return try sqlite.read { db in try String?.fetchAll(db, sql: query) } }
+        return try await postgres!.database.strings(query)
+    }
+
     /// The intent to call the job `jobID` (what a claim writes for each job it starts).
     func intent(_ jobID: Int64, api: String? = nil, now: Date) async throws -> AttemptIntent {
         if let sqlite { return try await sqlite.recordAttemptIntent(jobID: jobID, api: api, now: now) }

@@ -127,7 +127,7 @@ extension PostgresStore: DispatchStore {
             try await sql.transaction { () async throws(PostgresStoreError) -> Claim in
                 try await runLock?.check(sql)
                 var claim = Claim()
-                for result in results { claim.recorded.append(try await Self.record(result, sql, owner: nil)) }
+                claim.recorded = try await Self.record(results, sql, owner: nil)
                 try await Self.takeDueJobs(
                     sql, into: &claim, campaign: campaign, api: api, now: now, limit: limit, admission: admission,
                     pressure: pressure, owner: nil)

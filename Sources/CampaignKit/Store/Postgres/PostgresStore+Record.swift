@@ -23,9 +23,7 @@ extension PostgresStore {
     public func record(_ results: [AttemptResult]) async throws(StoreError) -> [GuardedWrite] {
         try await withSQL { sql throws(PostgresStoreError) in
             try await sql.transaction { () async throws(PostgresStoreError) -> [GuardedWrite] in
-                var written: [GuardedWrite] = []
-                for result in results { written.append(try await Self.record(result, sql, owner: owner)) }
-                return written
+                try await Self.record(results, sql, owner: owner)
             }
         }
     }

@@ -94,7 +94,7 @@ extension PostgresStore {
                     () async throws(PostgresStoreError) -> (Claim, ContinuousClock.Instant?) in
                     let renewalSent = try await runner.fence(sql)
                     var claim = Claim()
-                    for result in results { claim.recorded.append(try await Self.record(result, sql, owner: owner)) }
+                    claim.recorded = try await Self.record(results, sql, owner: owner)
                     var free = mayTake ? limit : 0
                     if free > 0, let owner {
                         claim.adopted = try await Self.adopt(
