@@ -362,6 +362,99 @@ struct PostgresRunnerTests {
         }
     }
 
+    /// Whether `nudges` yields within 20 s (a bound so a missing nudge fails the test rather than hanging it; a
+    /// nudge that comes takes milliseconds).
+    static func nudged(_ nudges: AsyncStream<Void>) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                var next = nudges.makeAsyncIterator()
+                return await next.next() != nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(20))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Whether `nudges` yields within half a second: for a nudge that must not come, once a round trip on the
+    /// runner's own connection has made the server deliver what it had for it.
+    static func holdsNudge(_ nudges: AsyncStream<Void>) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                var next = nudges.makeAsyncIterator()
+                return await next.next() != nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(500))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    @Test("a waiting runner is nudged by calls handed over, the campaign's last call's end, an import; not by its own")
+    func nudges() async throws {
+        let folder = TemporaryFolder()
+        folder.write("first.csv", "name,phone\nAna,+14155552671\nBen,+12125550147\n")
+        folder.write("more.csv", "name,phone\nCy,+13105550100\n")
+        folder.write("prompt.txt", "Hi [name].")
+        func importFile(_ name: String, into database: PostgresTestDatabase) async throws {
+            try await CampaignDatabases.with(database.url, mustExist: false) { store in
+                _ = try await ReportSnapshotTests.importContacts(
+                    ImportRequest(
+                        contactsPath: folder.path(name), promptPath: folder.path("prompt.txt"),
+                        campaignName: "guests"), into: store)
+            }
+        }
+        try await PostgresTestDatabase.withFresh { database in
+            try await importFile("first.csv", into: database)
+            try await Self.withRunners(3, on: database) { stores, campaign in
+                try await Self.join(stores, campaign)
+                let (first, second, waiting) = (stores[0], stores[1], stores[2])
+                let heard = try #require(waiting.nudges())
+                let own = try #require(second.nudges())
+                let intents = try await Self.claim(first, campaign, limit: 2).started.map(\.intent)
+                #expect(intents.count == 2)
+                for (index, intent) in intents.enumerated() {
+                    #expect(
+                        try await first.recordPlaced(intent, interactionID: "call-\(index)", rawJSON: nil, now: Date())
+                            == .applied)
+                }
+                // A clean stop hands the calls over: the others adopt them now, not at their next re-check.
+                await first.stopRunner(reason: "test")
+                #expect(await Self.nudged(heard))
+                #expect(await Self.nudged(own))
+                let adopted = try await Self.claim(second, campaign, limit: 5).adopted
+                #expect(adopted.count == 2)
+                // The second records one end: a call is still in flight, nobody is told.
+                let ends = adopted.map { call in
+                    AttemptResult.ended(
+                        CallEnd(
+                            jobID: call.jobID, attemptID: call.attemptID, attemptNumber: call.attemptNumber,
+                            result: EndedCall(outcome: "answered", summary: nil, recordingURL: nil, rawJSON: nil),
+                            disposition: .completed, at: Date()))
+                }
+                _ = try await Self.claim(second, campaign, limit: 5, results: [ends[0]])
+                // The last: the campaign is done, and the runner waiting on it is told (the one saying it is not).
+                _ = try await Self.claim(second, campaign, limit: 5, results: [ends[1]])
+                #expect(await Self.nudged(heard))
+                #expect(try await second.runner?.beat(now: Date()) == true)
+                #expect(await Self.holdsNudge(own) == false)
+                // New jobs imported into the campaign (a stream whose wait was cancelled has ended: a new one).
+                let again = try #require(second.nudges())
+                try await importFile("more.csv", into: database)
+                #expect(await Self.nudged(heard))
+                #expect(await Self.nudged(again))
+            }
+        }
+    }
+
     @Test("a runner whose lease renewal is half a lease old takes nothing and places nothing until it renews")
     func selfFencing() async throws {
         let clock = ManualClock()

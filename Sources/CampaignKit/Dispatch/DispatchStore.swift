@@ -40,6 +40,11 @@ public protocol DispatchStore: CampaignCatalog {
     /// Several runners: tells the others what this run learnt about the API (a breaker opened, the key or the
     /// credits refused), so they act on it too. Best effort: a lone run has no one to tell.
     func share(_ news: SharedHealth, campaign: CampaignRecord) async
+
+    /// Several runners: a wake-up each time another runner or verb says something this run may wait for happened
+    /// (the campaign's last call ended, calls to adopt, jobs queued), so it claims at once instead of at its next
+    /// re-check. nil for a lone run.
+    func nudges() -> AsyncStream<Void>?
 }
 
 /// What one runner of a campaign tells the others about the API.
@@ -54,6 +59,7 @@ public enum SharedHealth: Sendable, Equatable {
 extension DispatchStore {
     public var mayPlaceCalls: Bool { true }
     public func share(_ news: SharedHealth, campaign: CampaignRecord) async {}
+    public func nudges() -> AsyncStream<Void>? { nil }
 }
 
 extension CampaignStore: DispatchStore {}

@@ -92,7 +92,10 @@ public final class Dispatcher: Sendable {
             await withTaskGroup(of: PoolState.Event.self, returning: Result<RunResult, DispatchError>.self) {
                 group in
                 var loop = PoolLoop(dispatcher: self, startedAt: clock.now(), follows: follows)
-                return await loop.run(group: &group, recovery: recovery, stopStream: stopStream)
+                let result = await loop.run(group: &group, recovery: recovery, stopStream: stopStream)
+                // Children that only wait (the stop, the next nudge) end with the run.
+                group.cancelAll()
+                return result
             }
         } onCancel: {
             follows.cancelAll()

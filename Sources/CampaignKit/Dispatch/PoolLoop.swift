@@ -36,6 +36,8 @@ struct PoolLoop {
             return .timer(.distantPast)
         }
         defer { follows.close() }
+        let nudges = dispatcher.store.nudges()
+        armNudge(nudges, group: &group)
         var actions = state.begin(following: recovery.inProgress)
         actions += noticeStop() + state.decide(now: clock.now())
         while true {
@@ -46,8 +48,18 @@ struct PoolLoop {
                 relayArmed = false
                 armRelay(group: &group)
             }
+            if case .nudged(more: true) = event { armNudge(nudges, group: &group) }
             let now = clock.now()
             actions = noticeStop() + state.take(event, now: now) + state.decide(now: now)
+        }
+    }
+
+    /// Keeps one child waiting for the next nudge (several runners), which cancelling the group ends.
+    func armNudge(_ nudges: AsyncStream<Void>?, group: inout TaskGroup<PoolState.Event>) {
+        guard let nudges else { return }
+        group.addTask {
+            var next = nudges.makeAsyncIterator()
+            return .nudged(more: await next.next() != nil)
         }
     }
 

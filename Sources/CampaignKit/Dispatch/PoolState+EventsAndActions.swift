@@ -34,6 +34,9 @@ extension PoolState {
         /// The run itself was cancelled: no grace period.
         case cancelled
         case graceExpired
+        /// Several runners: another runner or verb said something this run may wait for happened (`nudges()`);
+        /// `more`: false once no more will come.
+        case nudged(more: Bool)
 
         /// What a follow task returns (`Dispatcher.follow`), and nothing else does.
         var isFollowReport: Bool {

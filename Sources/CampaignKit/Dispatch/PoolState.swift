@@ -141,6 +141,8 @@ struct PoolState {
         case .timer(let at):
             armedTimers.remove(at)
             dueSignal()
+        case .nudged(let more):
+            if more { dueSignal() }
         case .stopRequested:
             stoppedOnRequest = true
             actions += beginStop(now: now)

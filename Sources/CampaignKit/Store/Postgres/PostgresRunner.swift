@@ -49,6 +49,8 @@ public final class PostgresRunner: Sendable {
     /// The runner's own connection, never a pooled one: it registers the runner, renews its lease and holds its
     /// liveness lock (`livenessKey`) for as long as the process lives.
     private let own = Mutex<PostgresConnection?>(nil)
+    /// The run's wake-ups (`nudges()`) and the task listening for them on the runner's own connection.
+    private let listening = Mutex<(nudges: AsyncStream<Void>.Continuation?, task: Task<Void, Never>?)>((nil, nil))
 
     /// The first key of every runner's liveness lock, `pg_advisory_lock(livenessKey, id)`: ASCII "runr" (pg_locks
     /// shows classid 0x72756E72, objid the runner's id, objsubid 2). The server drops it the moment the runner's
@@ -113,6 +115,7 @@ public final class PostgresRunner: Sendable {
 
     /// Closes the runner's own connection, which releases its liveness lock.
     func close() async {
+        listening.withLock { $0.task?.cancel() }
         guard
             let open = own.withLock({ connection -> PostgresConnection? in
                 defer { connection = nil }
@@ -145,7 +148,7 @@ public final class PostgresRunner: Sendable {
     func register(campaign: CampaignRecord, now: Date) async throws(PostgresStoreError) -> SharedLimits {
         let sql = try await connection()
         let sent = monotonic()
-        return try await sql.runnerTransaction { () async throws(PostgresStoreError) -> SharedLimits in
+        let limits = try await sql.runnerTransaction { () async throws(PostgresStoreError) -> SharedLimits in
             let clock = try await sql.values("SELECT \(unescaped: Self.nowMS)", as: Int64.self).first ?? 0
             let offset = Double(clock) / 1000 - now.timeIntervalSince1970
             guard abs(offset) <= settings.clockTolerance else {
@@ -216,6 +219,48 @@ public final class PostgresRunner: Sendable {
             renewed(sentAt: sent)
             return limits
         }
+        if let id { listen(on: sql.connection, campaign: campaign.id, runner: id) }
+        return limits
+    }
+
+    // MARK: - Wake-ups
+
+    /// The channel on which the runners of `campaign` are told that something they wait for happened.
+    static func channel(campaign: Int64) -> String { "campaign_work_\(campaign)" }
+
+    /// Tells the runners of `campaign` (all but `from`, the runner saying it) to claim now rather than at their next
+    /// re-check: the campaign is done, calls wait to be adopted, or new jobs were queued. Sent at the commit of the
+    /// caller's transaction, and only then.
+    static func nudge(_ sql: PostgresSQL, campaign: Int64, from runner: Int64?) async throws(PostgresStoreError) {
+        try await sql.execute("SELECT pg_notify(\(channel(campaign: campaign)), \(runner.map(String.init) ?? ""))")
+    }
+
+    /// A wake-up each time another runner or verb nudges this runner's campaign (`nudge`), several that come
+    /// while one waits counted once. Without them the runner still re-checks every 2 s; a new call replaces the
+    /// stream of the previous one.
+    func nudges() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        listening.withLock {
+            $0.nudges?.finish(); $0.nudges = continuation
+        }
+        return stream
+    }
+
+    /// Listens for the campaign's nudges on `connection` until it closes (a lost connection is opened again at the
+    /// next beat, which listens again).
+    private func listen(on connection: PostgresConnection, campaign: Int64, runner: Int64) {
+        let me = String(runner)
+        let task = Task<Void, Never> {
+            _ = try? await connection.listen(on: Self.channel(campaign: campaign)) { notifications in
+                for try await notification in notifications where notification.payload != me {
+                    _ = self.listening.withLock { $0.nudges?.yield() }
+                }
+            }
+        }
+        listening.withLock { listening in
+            listening.task?.cancel()
+            listening.task = task
+        }
     }
 
     static func describe(_ limit: Int64, _ rate: Int64?) -> String {
@@ -254,7 +299,10 @@ public final class PostgresRunner: Sendable {
         guard let id, let campaign = state.withLock({ $0.campaignID }) else { return true }
         let reopened = own.withLock { $0?.isClosed ?? true }
         let sql = try await connection()
-        if reopened { try await takeLocks(sql, id: id) }
+        if reopened {
+            try await takeLocks(sql, id: id)
+            listen(on: sql.connection, campaign: campaign, runner: id)
+        }
         let sent = monotonic()
         guard try await renew(sql, id: id) else { return false }
         renewed(sentAt: sent)
@@ -327,10 +375,13 @@ public final class PostgresRunner: Sendable {
                 WHERE job_id = ANY(\(dialing)) AND state = 'dialing'
                 """)
         }
+        var handedOver = 0
         if let runner {
-            try await sql.execute(
+            handedOver = try await sql.changes(
                 "UPDATE jobs SET runner_id = NULL WHERE runner_id = \(runner) AND status = 'in_progress'")
         }
+        // Calls to adopt now, not at the others' next re-check.
+        if handedOver > 0 { try await nudge(sql, campaign: campaign, from: nil) }
         return dialing
     }
 

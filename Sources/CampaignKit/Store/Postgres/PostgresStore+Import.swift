@@ -25,6 +25,10 @@ extension PostgresStore: ImportStore {
                     let session = try await Self.startImport(
                         sql, campaign: campaign, sourceFile: sourceFile, estimatedRows: estimatedRows, now: stamp)
                     try await Self.run(work, session: session, on: sql)
+                    if work.outcome?.commit == true, campaign.id != 0 {
+                        // Runners idle on this campaign claim the new jobs at the commit, not at their next re-check.
+                        try await PostgresRunner.nudge(sql, campaign: campaign.id, from: nil)
+                    }
                 } catch {
                     try? await sql.execute("ROLLBACK")
                     throw error

@@ -8,6 +8,8 @@ import PostgresNIO
 extension PostgresStore {
     public var mayPlaceCalls: Bool { runner?.holdsLease ?? true }
 
+    public func nudges() -> AsyncStream<Void>? { runner?.nudges() }
+
     public func joinAsRunner(campaign: CampaignRecord, now: Date) async throws(StoreError) -> SharedLimits? {
         guard let runner else { return nil }
         if let limits = runner.limits { return limits }
@@ -162,6 +164,12 @@ extension PostgresStore {
                     if let heldUntil, free > 0, let due = claim.nextDue, due <= now {
                         // Due jobs the shared limit, pause or rate kept back: not before then.
                         claim.nextDue = local(heldUntil)
+                    }
+                    if !results.isEmpty, claim.started.isEmpty, claim.adopted.isEmpty, claim.nextDue == nil,
+                        inFlight.active == 0, inFlight.orphans == 0, let id = owner?.runner
+                    {
+                        // This claim recorded the campaign's last calls: the runners waiting on them may exit now.
+                        try await PostgresRunner.nudge(sql, campaign: campaign.id, from: id)
                     }
                     let othersWorking = inFlight.others > 0
                     if claim.nextDue != nil || othersWorking || inFlight.orphans > 0 || !mayTake {
