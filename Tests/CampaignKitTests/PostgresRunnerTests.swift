@@ -362,34 +362,17 @@ struct PostgresRunnerTests {
         }
     }
 
-    /// Whether `nudges` yields within 20 s (a bound so a missing nudge fails the test rather than hanging it; a
-    /// nudge that comes takes milliseconds).
-    static func nudged(_ nudges: AsyncStream<Void>) async -> Bool {
+    /// Whether `nudges` yields within `bound`: 20 s for a nudge that must come (so a missing one fails the test
+    /// rather than hanging it; one that comes takes milliseconds), half a second for one that must not, once a round
+    /// trip on the runner's own connection has made the server deliver what it had for it.
+    static func nudged(_ nudges: AsyncStream<Void>, within bound: Duration = .seconds(20)) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 var next = nudges.makeAsyncIterator()
                 return await next.next() != nil
             }
             group.addTask {
-                try? await Task.sleep(for: .seconds(20))
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-    }
-
-    /// Whether `nudges` yields within half a second: for a nudge that must not come, once a round trip on the
-    /// runner's own connection has made the server deliver what it had for it.
-    static func holdsNudge(_ nudges: AsyncStream<Void>) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                var next = nudges.makeAsyncIterator()
-                return await next.next() != nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: .milliseconds(500))
+                try? await Task.sleep(for: bound)
                 return false
             }
             let first = await group.next() ?? false
@@ -445,7 +428,7 @@ struct PostgresRunnerTests {
                 _ = try await Self.claim(second, campaign, limit: 5, results: [ends[1]])
                 #expect(await Self.nudged(heard))
                 #expect(try await second.runner?.beat(now: Date()) == true)
-                #expect(await Self.holdsNudge(own) == false)
+                #expect(await Self.nudged(own, within: .milliseconds(500)) == false)
                 // New jobs imported into the campaign (a stream whose wait was cancelled has ended: a new one).
                 let again = try #require(second.nudges())
                 try await importFile("more.csv", into: database)
