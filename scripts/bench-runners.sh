@@ -141,7 +141,8 @@ alive() { local state; [[ -n "$1" ]] && read -r _ _ state _ <"/proc/$1/stat" 2>/
 # Waits for the runners $@ (pids) to exit -> their exit statuses in $work/status.txt. A watchdog kills them
 # (SIGKILL) if they are still running after $RUNNER_TIMEOUT seconds (default 900), or as soon as the simulator is
 # gone: a hang is reported, not waited out. It sleeps between its checks (one a second), so that nothing but the
-# runners uses the CPU during a measurement.
+# runners uses the CPU during a measurement. RUNNERS_ENDED: when the last of them had exited, taken before the
+# watchdog is stopped (it ends only after its current second of sleep, which the wall time must not include).
 wait_runners() {
     local pid status statuses="" watchdog
     rm -f "$work/timeout"
@@ -164,6 +165,7 @@ wait_runners() {
         wait "$pid" 2>/dev/null || status=$?
         statuses+="$status "
     done
+    RUNNERS_ENDED=$(now)
     kill "$watchdog" 2>/dev/null || true
     wait "$watchdog" || true
     RUNNER_PIDS=()
@@ -207,7 +209,7 @@ measure() {
         RUNNER_PIDS+=($!)
     done
     RUNNER_TIMEOUT=$(calc "max(120, round(10 * $calls * 0.5 / $slots))") wait_runners "${RUNNER_PIDS[@]}"
-    end=$(now)
+    end=$RUNNERS_ENDED
     times >"$work/times-after.txt"
     statuses=$(<"$work/status.txt")
     local placed busy twice maxc gets last_end

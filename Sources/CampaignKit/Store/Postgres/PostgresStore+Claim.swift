@@ -82,36 +82,38 @@ extension PostgresStore {
     }
 
     /// The intents to call `jobs` (locked by this transaction): an attempt row each in `dialing`, numbered one
-    /// past the job's highest, and the jobs in `dialing` with one more attempt. Two statements sent after the
+    /// past the job's highest, and the jobs in `dialing` with one more attempt. One statement sent after the
     /// lock, so `MAX(attempt_number)` reads every attempt committed before it (one derived in the locking
-    /// statement could read an older snapshot and repeat a number).
+    /// statement could read an older snapshot and repeat a number); its two parts change different tables, and
+    /// the jobs' rows are this transaction's already. A runner's claim sends it under the campaign's dispatch
+    /// row lock, which the other runners wait on: one round trip, not two.
     static func writeIntents(
         _ sql: PostgresSQL, _ jobs: [LockedJob], api: String?, stamp: String, owner: RunnerOwner?
     ) async throws(PostgresStoreError) -> [AttemptIntent] {
         guard !jobs.isEmpty else { return [] }
         let ids = jobs.map(\.job.id)
-        let attempts = try await sql.rows(
+        let written = try await sql.rows(
             """
-            INSERT INTO attempts (job_id, attempt_number, state, started_at, api, runner_id)
-            SELECT t.job, (SELECT COALESCE(MAX(a.attempt_number), 0) + 1 FROM attempts a WHERE a.job_id = t.job),
-                'dialing', \(stamp), \(api), \(owner?.runner)
-            FROM unnest(\(ids)::bigint[]) WITH ORDINALITY AS t(job, n) ORDER BY t.n
-            RETURNING job_id, id
-            """, as: (Int64, Int64).self)
-        let counts = try await sql.rows(
-            """
-            UPDATE jobs SET status = 'dialing', attempts = attempts + 1, last_attempt_at = \(stamp),
-                next_attempt_at = NULL, waiting_for = NULL, updated_at = \(stamp), runner_id = \(owner?.runner)
-            WHERE id = ANY(\(ids)) AND status = 'queued'
-            RETURNING id, attempts
-            """, as: (Int64, Int64).self)
-        let attemptIDs = Dictionary(attempts, uniquingKeysWith: { first, _ in first })
-        let attemptCounts = Dictionary(counts, uniquingKeysWith: { first, _ in first })
+            WITH attempt AS (
+                INSERT INTO attempts (job_id, attempt_number, state, started_at, api, runner_id)
+                SELECT t.job, (SELECT COALESCE(MAX(a.attempt_number), 0) + 1 FROM attempts a WHERE a.job_id = t.job),
+                    'dialing', \(stamp), \(api), \(owner?.runner)
+                FROM unnest(\(ids)::bigint[]) WITH ORDINALITY AS t(job, n) ORDER BY t.n
+                RETURNING job_id, id
+            ), job AS (
+                UPDATE jobs SET status = 'dialing', attempts = attempts + 1, last_attempt_at = \(stamp),
+                    next_attempt_at = NULL, waiting_for = NULL, updated_at = \(stamp), runner_id = \(owner?.runner)
+                WHERE id = ANY(\(ids)) AND status = 'queued'
+                RETURNING id, attempts
+            )
+            SELECT attempt.job_id, attempt.id, job.attempts FROM attempt JOIN job ON job.id = attempt.job_id
+            """, as: (Int64, Int64, Int64).self)
+        let byJob = Dictionary(written.map { ($0.0, ($0.1, $0.2)) }, uniquingKeysWith: { first, _ in first })
         var intents: [AttemptIntent] = []
         for locked in jobs {
             // The rows are locked by this transaction: a job that is not found here is a broken invariant, and
             // the whole claim is rolled back rather than a call started without its intent.
-            guard let attemptID = attemptIDs[locked.job.id], let count = attemptCounts[locked.job.id] else {
+            guard let (attemptID, count) = byJob[locked.job.id] else {
                 throw .server(
                     location: sql.location.redacted,
                     reason: DispatchStoreError.jobNotQueued(jobID: locked.job.id).description)

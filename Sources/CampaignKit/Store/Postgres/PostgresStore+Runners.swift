@@ -92,8 +92,8 @@ extension PostgresStore {
         let claimed: (Claim, ContinuousClock.Instant?)
         do {
             claimed = try await withSQL { sql throws(PostgresStoreError) in
-                try await sql.runnerTransaction {
-                    () async throws(PostgresStoreError) -> (Claim, ContinuousClock.Instant?) in
+                let (claim, renewalSent, after) = try await sql.runnerTransaction {
+                    () async throws(PostgresStoreError) -> (Claim, ContinuousClock.Instant?, AfterClaim) in
                     let renewalSent = try await runner.fence(sql)
                     var claim = Claim()
                     claim.recorded = try await Self.record(results, sql, owner: owner)
@@ -157,26 +157,17 @@ extension PostgresStore {
                             WHERE campaign_id = \(campaign.id)
                             """)
                     }
-                    // Times of the database's clock, as this machine's: the two are within the tolerance checked at
-                    // registration.
-                    let local = { (ms: Int64) in now.addingTimeInterval(Double(ms - dbNow) / 1000) }
-                    claim.nextDue = try await Self.nextQueuedTime(sql, campaign: campaign)
-                    if let heldUntil, free > 0, let due = claim.nextDue, due <= now {
-                        // Due jobs the shared limit, pause or rate kept back: not before then.
-                        claim.nextDue = local(heldUntil)
-                    }
-                    if !results.isEmpty, claim.started.isEmpty, claim.adopted.isEmpty, claim.nextDue == nil,
-                        inFlight.active == 0, inFlight.orphans == 0, let id = owner?.runner
-                    {
-                        // This claim recorded the campaign's last calls: the runners waiting on them may exit now.
-                        try await PostgresRunner.nudge(sql, campaign: campaign.id, from: id)
-                    }
-                    let othersWorking = inFlight.others > 0
-                    if claim.nextDue != nil || othersWorking || inFlight.orphans > 0 || !mayTake {
-                        claim.recheckAt = now.addingTimeInterval(Self.recheckInterval)
-                    }
-                    return (claim, renewalSent)
+                    let after = AfterClaim(
+                        heldUntil: free > 0 ? heldUntil : nil, dbNow: dbNow, othersWorking: inFlight.others > 0,
+                        orphans: inFlight.orphans > 0, drained: inFlight.active == 0 && inFlight.orphans == 0)
+                    return (claim, renewalSent, after)
                 }
+                return (
+                    await finish(
+                        claim, after, sql: sql, campaign: campaign, now: now, mayTake: mayTake,
+                        recorded: !results.isEmpty),
+                    renewalSent
+                )
             }
         } catch {
             // Reaped: nothing of this claim is kept. Calls that ended with their POST's answer
@@ -187,6 +178,49 @@ extension PostgresStore {
         let (claim, renewalSent) = claimed
         // The fence renewed the lease; it counts once committed, from when it was sent.
         if let renewalSent { runner.renewed(sentAt: renewalSent) }
+        return claim
+    }
+
+    /// What a runner's claim learnt under the dispatch row lock that the read after its commit needs.
+    struct AfterClaim {
+        /// When due jobs the shared limit, pause or rate kept back may start (database ms), if it kept any back.
+        var heldUntil: Int64?
+        var dbNow: Int64
+        var othersWorking: Bool
+        var orphans: Bool
+        /// No call in flight anywhere in the campaign once this claim's results were recorded.
+        var drained: Bool
+    }
+
+    /// The rest of a runner's claim, after its commit (out of the dispatch row lock other runners wait on): when
+    /// the next queued job is due, whether to look again in 2 s, and the nudge when this claim recorded the
+    /// campaign's last calls. The claim is committed: a failure here must not lose it, so it is answered with a
+    /// re-check in 2 s instead.
+    func finish(
+        _ committed: Claim, _ after: AfterClaim, sql: PostgresSQL, campaign: CampaignRecord, now: Date, mayTake: Bool,
+        recorded: Bool
+    ) async -> Claim {
+        var claim = committed
+        do {
+            claim.nextDue = try await Self.nextQueuedTime(sql, campaign: campaign)
+        } catch {
+            claim.recheckAt = now.addingTimeInterval(Self.recheckInterval)
+            return claim
+        }
+        if let heldUntil = after.heldUntil, let due = claim.nextDue, due <= now {
+            // Due jobs the shared limit, pause or rate kept back: not before then. (Times of the database's clock, as
+            // this machine's: the two are within the tolerance checked at registration.)
+            claim.nextDue = now.addingTimeInterval(Double(heldUntil - after.dbNow) / 1000)
+        }
+        if recorded, claim.started.isEmpty, claim.adopted.isEmpty, claim.nextDue == nil, after.drained,
+            let id = owner?.runner
+        {
+            // This claim recorded the campaign's last calls: the runners waiting on them may exit now.
+            try? await PostgresRunner.nudge(sql, campaign: campaign.id, from: id)
+        }
+        if claim.nextDue != nil || after.othersWorking || after.orphans || !mayTake {
+            claim.recheckAt = now.addingTimeInterval(Self.recheckInterval)
+        }
         return claim
     }
 
