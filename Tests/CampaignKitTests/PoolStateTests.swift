@@ -94,6 +94,25 @@ struct PoolStateTests {
         #expect(Self.finish(stopped) == .failed(.haltedByAnotherRunner(reason: "the API refused the key (HTTP 401)")))
     }
 
+    /// Found by review: `--no-wait` left as soon as the shared limit held due jobs back, though they are due now.
+    @Test("--no-wait waits while the shared limit holds due jobs back, and leaves once only later ones are left")
+    func noWaitWaitsForTheSharedLimit() {
+        var state = PoolState(configuration: configuration(3) { $0.noWait = true })
+        _ = state.begin(following: []) + state.decide(now: start)
+        var held = Self.claim([], nextDue: start + 1)
+        held.limitReached = true
+        held.recheckAt = start + 2
+        let waiting = state.handle(.claimed(held, limit: 3, results: []), now: start)
+        #expect(Self.finish(waiting) == nil)
+        #expect(waiting.contains(.armTimer(start + 1)))
+        let again = Self.claims(state.handle(.timer(start + 1), now: start + 1))
+        #expect(again.map(\.limit) == [3])
+        var later = Self.claim([], nextDue: start + 600)
+        later.recheckAt = start + 3
+        let done = state.handle(.claimed(later, limit: 3, results: []), now: start + 1)
+        #expect(Self.finish(done) == .waiting(until: start + 600))
+    }
+
     @Test("recovered calls take their slots first and are followed, never placed")
     func recoveredCallsTakeSlots() {
         var state = PoolState(configuration: configuration(3))

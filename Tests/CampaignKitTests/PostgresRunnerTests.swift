@@ -438,6 +438,61 @@ struct PostgresRunnerTests {
         }
     }
 
+    /// Found by review: a beat that opened the own connection again but could not take the session locks (a
+    /// resolve held the run lock at that moment) left the runner without them, and deaf to nudges, for good.
+    @Test("a beat that cannot take the locks on a reopened connection tries again at the next: locks and nudges back")
+    func relockAfterReconnect() async throws {
+        try await Self.withCampaign(1) { database, _ in
+            try await Self.withRunners(2, on: database) { stores, campaign in
+                try await Self.join(stores, campaign)
+                let (first, waiting) = (stores[0], stores[1])
+                let id = try #require(waiting.runner?.id)
+                // Both runners' own connections gone (their shared hold of the run lock with them), and a resolve
+                // holding the run lock when the waiting runner's beat opens its connection again.
+                await first.runner?.close()
+                await waiting.runner?.close()
+                try await database.withSession { resolve in
+                    #expect(
+                        try await resolve.strings("SELECT pg_try_advisory_lock(\(PostgresRunLock.key))::text")
+                            == ["true"])
+                    await #expect(throws: PostgresStoreError.self) { _ = try await waiting.runner?.beat(now: Date()) }
+                    _ = try await resolve.strings("SELECT pg_advisory_unlock(\(PostgresRunLock.key))::text")
+                }
+                let heard = try #require(waiting.nudges())
+                #expect(try await waiting.runner?.beat(now: Date()) == true)
+                let held = try await database.strings(
+                    """
+                    SELECT string_agg(l.mode, ',' ORDER BY l.mode) FROM pg_locks l
+                    WHERE l.locktype = 'advisory' AND l.granted AND l.pid = (
+                        SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+                          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                          AND classid::bigint = \(Int64(PostgresRunner.livenessKey)) AND objid::bigint = \(id)
+                          AND objsubid = 2)
+                    """)
+                #expect(held == ["ExclusiveLock,ShareLock"], "its liveness lock and the run lock shared")
+                try await database.execute("SELECT pg_notify('\(PostgresRunner.channel(campaign: campaign.id))', '')")
+                #expect(await Self.nudged(heard))
+            }
+        }
+    }
+
+    @Test("a claim says the shared limit held jobs back only when due jobs wait (what --no-wait waits for)")
+    func limitReachedOnlyWithDueJobs() async throws {
+        try await Self.withCampaign(3) { database, _ in
+            try await Self.withRunners(2, on: database, settings: Self.settings(maxParallel: 2)) { stores, campaign in
+                try await Self.join(stores, campaign)
+                #expect(try await Self.claim(stores[0], campaign, limit: 2).started.count == 2)
+                let held = try await Self.claim(stores[1], campaign, limit: 2)
+                #expect(held.started.isEmpty && held.limitReached, "one job is due, both slots are the first's")
+                #expect(try await Self.claim(stores[0], campaign, limit: 0).started.isEmpty)
+                try await database.execute(
+                    "UPDATE jobs SET next_attempt_at = '2099-01-01T00:00:00.000Z' WHERE status = 'queued'")
+                let notDue = try await Self.claim(stores[1], campaign, limit: 2)
+                #expect(notDue.started.isEmpty && !notDue.limitReached, "nothing due: nothing held back")
+            }
+        }
+    }
+
     @Test("a runner whose lease renewal is half a lease old takes nothing and places nothing until it renews")
     func selfFencing() async throws {
         let clock = ManualClock()

@@ -34,7 +34,7 @@ public struct Claim: Sendable, Equatable {
     /// Several runners: why due jobs were held back when the reason is not another runner's calls (unknown jobs
     /// holding slots), for the run to say once.
     var heldBack: String?
-    /// Several runners: due jobs were left queued because the campaign's limit, pause or rate held them back.
+    /// Several runners: due jobs were left queued because the campaign's shared limit was full (other runners' calls).
     var limitReached = false
 }
 

@@ -33,6 +33,9 @@ struct PoolState {
     private var nextDue: Date?
     /// Several runners: when to claim again though nothing this run knows of is due (`Claim.recheckAt`).
     private var recheckAt: Date?
+    /// Several runners: the last claim left due jobs queued because the campaign's shared limit was full. Even
+    /// `--no-wait` waits for those: they are due now, only the slots are another runner's.
+    private var heldByLimit = false
     /// Several runners: the wait last announced (`sleeping`), so a runner looking again every few seconds does
     /// not say it again each time.
     private var announcedSleep: Date?
@@ -227,6 +230,7 @@ struct PoolState {
         // --no-wait does not wait for other runners either.
         // (Due jobs held back by the shared limit are not "nothing due": it waits for those.)
         recheckAt = configuration.noWait && !claim.limitReached ? nil : claim.recheckAt
+        heldByLimit = claim.limitReached
         var allowed = 0
         if !stopping, let gate = startGate(now: now), gate <= now {
             // An open breaker lets one probe through.
@@ -326,7 +330,7 @@ struct PoolState {
             wake = inFlight == 0 ? max(deadline, now) : nil
         }
         if idle, !mayBeDue, let wake, let nextDue, nextDue >= wake, nextDue > now {
-            if configuration.noWait { return actions + finish(.waiting(until: wake)) }
+            if configuration.noWait && !heldByLimit { return actions + finish(.waiting(until: wake)) }
             if let recheckAt {
                 // One of several runners: it wakes to look again every few seconds; a real wait is said once.
                 let until = max(nextDue, gate ?? nextDue)

@@ -37,6 +37,11 @@ public final class PostgresRunner: Sendable {
         /// Set once another runner reaped this one: it can never claim again.
         var reaped = false
         var limits: SharedLimits?
+        /// The own connection was opened again: its session locks are to be taken again (`takeLocks`), and until
+        /// that succeeds a beat tries again.
+        var relock = false
+        /// The own connection does not listen for nudges (yet): a beat listens again until it does.
+        var relisten = false
     }
 
     let settings: Settings
@@ -219,7 +224,9 @@ public final class PostgresRunner: Sendable {
             renewed(sentAt: sent)
             return limits
         }
-        if let id { listen(on: sql.connection, campaign: campaign.id, runner: id) }
+        if let id, await !listen(on: sql.connection, campaign: campaign.id, runner: id) {
+            state.withLock { $0.relisten = true }
+        }
         return limits
     }
 
@@ -247,20 +254,26 @@ public final class PostgresRunner: Sendable {
     }
 
     /// Listens for the campaign's nudges on `connection` until it closes (a lost connection is opened again at the
-    /// next beat, which listens again).
-    private func listen(on connection: PostgresConnection, campaign: Int64, runner: Int64) {
+    /// next beat, which listens again). Answers once the server has taken the LISTEN (true) or it failed (false).
+    private func listen(on connection: PostgresConnection, campaign: Int64, runner: Int64) async -> Bool {
         let me = String(runner)
+        let (started, answer) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingOldest(1))
         let task = Task<Void, Never> {
             _ = try? await connection.listen(on: Self.channel(campaign: campaign)) { notifications in
+                answer.yield(true)
                 for try await notification in notifications where notification.payload != me {
                     _ = self.listening.withLock { $0.nudges?.yield() }
                 }
             }
+            answer.yield(false)
+            answer.finish()
         }
         listening.withLock { listening in
             listening.task?.cancel()
             listening.task = task
         }
+        var first = started.makeAsyncIterator()
+        return await first.next() ?? false
     }
 
     static func describe(_ limit: Int64, _ rate: Int64?) -> String {
@@ -297,11 +310,22 @@ public final class PostgresRunner: Sendable {
     /// liveness lock went with the old one, so the runner may have been reaped meanwhile, which the renewal says.
     func beat(now: Date) async throws(PostgresStoreError) -> Bool {
         guard let id, let campaign = state.withLock({ $0.campaignID }) else { return true }
-        let reopened = own.withLock { $0?.isClosed ?? true }
+        if own.withLock({ $0?.isClosed ?? true }) {
+            state.withLock { state in
+                state.relock = true
+                state.relisten = true
+            }
+        }
         let sql = try await connection()
-        if reopened {
+        let (relock, relisten) = state.withLock { ($0.relock, $0.relisten) }
+        if relock {
+            // Until this succeeds (a resolve may hold the run lock right now), every beat tries again: a runner
+            // without them would not keep a resolve out, nor be known alive by its lock.
             try await takeLocks(sql, id: id)
-            listen(on: sql.connection, campaign: campaign, runner: id)
+            state.withLock { $0.relock = false }
+        }
+        if relisten, await listen(on: sql.connection, campaign: campaign, runner: id) {
+            state.withLock { $0.relisten = false }
         }
         let sent = monotonic()
         guard try await renew(sql, id: id) else { return false }

@@ -207,6 +207,8 @@ extension PostgresStore {
             claim.recheckAt = now.addingTimeInterval(Self.recheckInterval)
             return claim
         }
+        // The shared limit held back due jobs only if some are due.
+        if claim.nextDue.map({ $0 > now }) ?? true { claim.limitReached = false }
         if let heldUntil = after.heldUntil, let due = claim.nextDue, due <= now {
             // Due jobs the shared limit, pause or rate kept back: not before then. (Times of the database's clock, as
             // this machine's: the two are within the tolerance checked at registration.)
