@@ -56,6 +56,31 @@ struct PostgresRunEndToEndTests {
         }
     }
 
+    /// Found by review: a `--no-wait` runner left at once ("nothing due now") while another runner filled the
+    /// shared limit, though jobs were due. It waits for those; once none is queued it leaves, without waiting for
+    /// the other runner's calls.
+    @Test(
+        "--no-wait: a runner waits while another fills the shared limit with jobs due, and leaves once none is queued")
+    func noWaitWaitsForSharedSlots() async throws {
+        let numbers = RunEndToEndTests.numbers(4)
+        try await Self.fixture(numbers, callDuration: .fixed(.milliseconds(1500))).use { fixture in
+            let first = try fixture.start(["--max-parallel", "2"])
+            try await RunEndToEndTests.poll("the first run's two calls are in progress") {
+                try await fixture.statuses().filter { $0 == "in_progress" }.count == 2
+            }
+            let second = try await fixture.run(["--no-wait"])
+            let queuedAtExit = try await fixture.statuses().filter { $0 == "queued" }.count
+            #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
+            #expect(queuedAtExit == 0, "\(second.stdout)")
+            #expect(!second.stdout.contains("nothing due now"), "\(second.stdout)")
+            let firstExit = await first.exit()
+            #expect(firstExit.status == 0, "\(firstExit.stdout)\n\(firstExit.stderr)")
+            let ledger = await fixture.simulator.ledger()
+            for number in numbers { #expect(ledger.placedCalls(to: number).count == 1, "\(number)") }
+            #expect(try await fixture.statuses() == Array(repeating: "completed", count: 4))
+        }
+    }
+
     /// The claim that records the first call's end waits on a row lock this test holds; the test then ends that
     /// claim's session (`pg_terminate_backend`), as a restarted pooler or a network cut would. The run lock's own
     /// session lives on, so the run may go on: it starts no call until a claim commits again.
