@@ -126,6 +126,15 @@ extension DispatchStore {
 }
 
 extension CallEnd {
+    /// The end at `at` of the call placed as `attempt`, answered: the job is done. `placed`: the POST's answer came
+    /// only now (`--wait-for-call-end`).
+    static func answered(_ attempt: AttemptRef, at: Date, placed: PlacedAnswer? = nil) -> CallEnd {
+        CallEnd(
+            jobID: attempt.jobID, attemptID: attempt.attemptID, attemptNumber: attempt.attemptNumber,
+            result: EndedCall(outcome: "answered", summary: nil, recordingURL: nil, rawJSON: nil),
+            disposition: .completed, at: at, placed: placed)
+    }
+
     /// The end at `at` of the call `intent` placed, with `outcome`: the job is due again at `retryAt`.
     static func retried(
         _ intent: AttemptIntent, outcome: String, summary: String? = nil, at: Date, retryAt: Date

@@ -287,10 +287,8 @@ struct PostgresRunnerTests {
                 let intent = try #require(try await Self.claim(a, campaign, limit: 1).started.first?.intent)
                 try await Self.expireLease(of: a, in: database)
                 #expect(try await b.runner?.beat(now: Date()) == true)
-                let end = CallEnd(
-                    jobID: intent.jobID, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber,
-                    result: EndedCall(outcome: "answered", summary: nil, recordingURL: nil, rawJSON: nil),
-                    disposition: .completed, at: Date(), placed: PlacedAnswer(interactionID: "late-2", rawJSON: nil))
+                let end = CallEnd.answered(
+                    intent.attempt, at: Date(), placed: PlacedAnswer(interactionID: "late-2", rawJSON: nil))
                 await #expect(throws: StoreError.self) {
                     _ = try await Self.claim(a, campaign, limit: 1, results: [.ended(end)])
                 }
@@ -351,10 +349,7 @@ struct PostgresRunnerTests {
                 #expect(owner.first??.isEmpty == false)
                 #expect(owner.first != .some(String(first.runner?.id ?? 0)))
                 // The runner that placed it learns the call's end late: refused, the adopter is the one writer.
-                let end = CallEnd(
-                    jobID: intent.jobID, attemptID: intent.attemptID, attemptNumber: intent.attemptNumber,
-                    result: EndedCall(outcome: "answered", summary: nil, recordingURL: nil, rawJSON: nil),
-                    disposition: .completed, at: Date())
+                let end = CallEnd.answered(intent.attempt, at: Date())
                 #expect(try await first.record([.ended(end)]) == [.stale])
                 let adopter = try #require(stores.first { String($0.runner?.id ?? 0) == owner.first ?? "" })
                 #expect(try await adopter.record([.ended(end)]) == [.applied])
@@ -416,13 +411,7 @@ struct PostgresRunnerTests {
                 let adopted = try await Self.claim(second, campaign, limit: 5).adopted
                 #expect(adopted.count == 2)
                 // The second records one end: a call is still in flight, nobody is told.
-                let ends = adopted.map { call in
-                    AttemptResult.ended(
-                        CallEnd(
-                            jobID: call.jobID, attemptID: call.attemptID, attemptNumber: call.attemptNumber,
-                            result: EndedCall(outcome: "answered", summary: nil, recordingURL: nil, rawJSON: nil),
-                            disposition: .completed, at: Date()))
-                }
+                let ends = adopted.map { AttemptResult.ended(.answered($0.attempt, at: Date())) }
                 _ = try await Self.claim(second, campaign, limit: 5, results: [ends[0]])
                 // The last: the campaign is done, and the runner waiting on it is told (the one saying it is not).
                 _ = try await Self.claim(second, campaign, limit: 5, results: [ends[1]])
