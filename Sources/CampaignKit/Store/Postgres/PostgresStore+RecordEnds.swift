@@ -12,19 +12,23 @@ extension PostgresStore {
     ) async throws(PostgresStoreError) -> [GuardedWrite] {
         var written: [GuardedWrite] = []
         var ends: [CallEnd] = []
+        // The jobs of `ends`: looked up once per end, in batches of hundreds.
+        var jobs: Set<Int64> = []
         let flush = { (ends: [CallEnd]) async throws(PostgresStoreError) -> [GuardedWrite] in
             ends.isEmpty ? [] : try await recordEnds(ends, sql, owner: owner)
         }
         for result in results {
             // Two ends of one job in a batch would be one row to the UPDATE: the second starts a new batch.
-            if case .ended(let end) = result.kind, !ends.contains(where: { $0.jobID == end.jobID }) {
+            if case .ended(let end) = result.kind, jobs.insert(end.jobID).inserted {
                 ends.append(end)
                 continue
             }
             written += try await flush(ends)
             ends = []
+            jobs = []
             if case .ended(let end) = result.kind {
                 ends.append(end)
+                jobs.insert(end.jobID)
             } else {
                 written.append(try await record(result, sql, owner: owner))
             }
